@@ -1,0 +1,3 @@
+from pgnn.cli import main
+
+main()

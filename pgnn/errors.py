@@ -1,0 +1,43 @@
+"""Exceptions raised by pgnn. Every error about user input names the entry (file or record id) and the reason."""
+
+from __future__ import annotations
+
+
+class PgnnError(Exception):
+    """Base class of every error pgnn raises on purpose."""
+
+
+class StructureError(PgnnError):
+    """A structure that cannot be used: unreadable, atoms too close, no neighbours, non-finite numbers, ...
+
+    Attributes:
+        source: the file path or record id the structure came from.
+        reason: a short human-readable reason.
+    """
+
+    def __init__(self, source: str, reason: str):
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f"{self.source}: {reason}")
+
+
+class TargetError(PgnnError):
+    """A target value that cannot be used (missing, non-finite, non-positive before a log10, wrong shape)."""
+
+    def __init__(self, source: str, reason: str):
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f"{self.source}: {reason}")
+
+
+class SymmetryError(PgnnError):
+    """A structure whose symmetry does not fit what a model needs (e.g. not a subgroup of the model's point group)."""
+
+    def __init__(self, source: str, reason: str):
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f"{self.source}: {reason}")
+
+
+class ConfigError(PgnnError):
+    """An invalid configuration value."""

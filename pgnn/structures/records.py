@@ -1,0 +1,59 @@
+"""The records format of the bundled datasets: a (gzip) JSON list of
+`{"id", "formula", "structure": <pymatgen Structure.as_dict()>, <target fields>...}`."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pymatgen.core import Structure
+
+from pgnn.errors import PgnnError, StructureError
+
+
+@dataclass
+class Entry:
+    """One crystal with its raw target fields.
+
+    id: record id (e.g. "mp-10003") or file stem.
+    structure: pymatgen Structure (Angstrom, Cartesian frame of the source).
+    fields: raw record fields other than the structure (targets keep their source units, e.g. "K_VRH_GPa").
+    source: where it came from, for error messages ("path/to/file.json.gz#mp-10003").
+    """
+
+    id: str
+    structure: Structure | None
+    fields: dict = field(default_factory=dict)
+    source: str = ""
+
+
+def load_json_records(path: str | Path) -> list[dict]:
+    """Read a JSON list of record dicts from `path` (gzip if it ends in .gz)."""
+    path = Path(path)
+    try:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise PgnnError(f"{path}: file not found") from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PgnnError(f"{path}: not a readable JSON records file ({exc})") from None
+    if not isinstance(data, list):
+        raise PgnnError(f"{path}: expected a JSON list of records, got {type(data).__name__}")
+    return data
+
+
+def entry_from_record(rec: dict, source: str) -> Entry:
+    """Turn one record dict into an Entry; raises StructureError naming `source#id` if the structure is unusable."""
+    rid = str(rec.get("id", "?"))
+    where = f"{source}#{rid}"
+    if "structure" not in rec:
+        raise StructureError(where, "record has no 'structure' field")
+    try:
+        structure = Structure.from_dict(rec["structure"])
+    except Exception as exc:  # pymatgen raises many kinds on malformed dicts
+        raise StructureError(where, f"cannot build a structure from the record ({type(exc).__name__}: {exc})") from None
+    fields = {k: v for k, v in rec.items() if k != "structure"}
+    return Entry(id=rid, structure=structure, fields=fields, source=where)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Creates (or reuses) .venv in the repository root and installs pgnn with its test extras.
+# torch is installed first from the CPU wheel index so that pip does not pull a multi-GB CUDA build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+. .venv/bin/activate
+if ! python -c "import torch" >/dev/null 2>&1; then
+  # torch 2.13.0 first. pip's find-links wheel cache (a CPU build) is used when configured; elsewhere
+  # set PGNN_TORCH_INDEX=https://download.pytorch.org/whl/cpu to avoid the multi-GB CUDA build.
+  python -m pip install -q "torch==2.13.0" ${PGNN_TORCH_INDEX:+--index-url "$PGNN_TORCH_INDEX"}
+fi
+if ! python -c "import pgnn, e3nn, torch_geometric, lightning, pymatgen, vesin, spglib" >/dev/null 2>&1 \
+   || [ pyproject.toml -nt .venv/.pgnn-installed ]; then
+  python -m pip install -q -e ".[test]"
+  touch .venv/.pgnn-installed
+fi

@@ -1,0 +1,59 @@
+"""Crystal graph of one structure as a torch_geometric `Data` object (see docs/CONTRACTS.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from pymatgen.core import Structure
+from torch_geometric.data import Data
+
+from pgnn.errors import StructureError
+from pgnn.graphs.neighbors import neighbor_list
+
+
+def build_crystal_graph(
+    structure: Structure,
+    cutoff: float = 8.0,
+    max_neighbors: int | None = 12,
+    source: str = "",
+) -> Data:
+    """Nodes = atoms of the cell, directed edges j -> i for the capped neighbour list.
+
+    Returns Data with z [N], pos [N,3], cell [1,3,3], edge_index [2,E] (row 0 = neighbour j, row 1 = centre i),
+    edge_shift [E,3]. Raises StructureError naming `source` if an atom has no neighbour within `cutoff`.
+    """
+    pos = structure.cart_coords
+    cell = structure.lattice.matrix
+    nb = neighbor_list(pos, cell, cutoff=cutoff, max_neighbors=max_neighbors)
+    counts = nb.counts(len(structure))
+    if (counts == 0).any():
+        lonely = int(np.flatnonzero(counts == 0)[0])
+        raise StructureError(
+            source or structure.composition.reduced_formula,
+            f"atom {lonely} ({structure[lonely].specie}) has no neighbour within the cutoff of {cutoff} A",
+        )
+    return Data(
+        z=torch.tensor([site.specie.Z for site in structure], dtype=torch.long),
+        pos=torch.tensor(pos, dtype=torch.float32),
+        cell=torch.tensor(cell, dtype=torch.float32).unsqueeze(0),
+        edge_index=torch.from_numpy(np.stack([nb.neighbor, nb.center])),
+        edge_shift=torch.from_numpy(nb.shift.astype(np.float32)),
+        num_nodes=len(structure),
+    )
+
+
+def edge_vectors(data) -> torch.Tensor:
+    """[E, 3] edge vectors r_j + S @ cell - r_i (Angstrom) of a Data or a Batch, from pos, cell and edge_shift.
+
+    Computed from positions (not stored) so that rotating `pos` and `cell` rotates every edge exactly.
+    """
+    src, dst = data.edge_index
+    cell = data.cell
+    if cell.dim() == 2:
+        cell = cell.unsqueeze(0)
+    if cell.shape[0] == 1:
+        shift_cart = data.edge_shift.to(cell.dtype) @ cell[0]
+    else:
+        graph_of_edge = data.batch[dst]
+        shift_cart = torch.einsum("ek,ekl->el", data.edge_shift.to(cell.dtype), cell[graph_of_edge])
+    return data.pos[src] + shift_cart - data.pos[dst]

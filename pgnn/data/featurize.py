@@ -83,8 +83,7 @@ def _build_chunk(args) -> dict[str, Any]:
     than 0.5 A); the builder itself reports atoms without a neighbour within its cutoff."""
     from pgnn.structures.validate import validate_structure
 
-    graph_kind, options, items = args
-    builder = GRAPH_BUILDERS[graph_kind].build
+    builder, options, items = args
     out: dict[str, Any] = {}
     for key, structure, source in items:
         try:
@@ -160,7 +159,9 @@ def featurize(
         if k not in done and k not in todo:
             todo[k] = (s, src)
     items = [(k, s, src) for k, (s, src) in todo.items()]
-    chunks = [(graph_kind, options, items[i : i + chunk_size]) for i in range(0, len(items), chunk_size)]
+    # the builder travels with each chunk (pickled by reference), so spawned workers need no registry
+    build = GRAPH_BUILDERS[graph_kind].build
+    chunks = [(build, options, items[i : i + chunk_size]) for i in range(0, len(items), chunk_size)]
     workers = default_workers() if workers is None else workers
     bar = tqdm(total=len(items), desc=f"featurize ({graph_kind})", unit="struct", disable=not progress or not items)
     if workers > 1 and len(chunks) > 1:

@@ -67,7 +67,7 @@ def export_weights(module, path: str | Path) -> None:
 
 def export_pretrained(run_dir: str | Path, name: str, command: str) -> Path:
     """Ship a finished run as `pgnn/pretrained/<name>/`: weights.pt.xz (best checkpoint), config.yaml,
-    metrics.json (its test metrics) and command.txt (the exact command that trained it)."""
+    metrics.json (its test metrics), command.txt (the exact command that trained it) and its parity plots."""
     from pgnn.training.module import PgnnModule
 
     run_dir = Path(run_dir)
@@ -80,4 +80,6 @@ def export_pretrained(run_dir: str | Path, name: str, command: str) -> Path:
     (folder / "config.yaml").write_text((run_dir / "config.yaml").read_text())
     (folder / "metrics.json").write_text((run_dir / "metrics.json").read_text())
     (folder / "command.txt").write_text(command.strip() + "\n")
+    for png in run_dir.glob("parity_*.png"):
+        (folder / png.name).write_bytes(png.read_bytes())
     return folder

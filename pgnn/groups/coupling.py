@@ -30,7 +30,6 @@ orthonormalization. The two agree as subspaces (tests compare the projectors sum
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import null_space
 
 from pgnn.groups.projection import copies_from_candidates
 
@@ -63,8 +62,10 @@ def nullspace_basis(Da: np.ndarray, Db: np.ndarray, Dc: np.ndarray, generators) 
         A = np.kron(Da[g], Db[g])  # acts on the flattened (i, j) index
         rows.append(np.kron(A, np.eye(dc)) - np.kron(np.eye(da * db), Dc[g].T))
     K = np.concatenate(rows, axis=0) if rows else np.zeros((1, da * db * dc))
-    ns = null_space(K, rcond=1e-10)  # [da*db*dc, k]
-    return ns.T.reshape(-1, da, db, dc)
+    _, sv, vh = np.linalg.svd(K)  # K has at least as many rows as columns when generators exist
+    sv = np.concatenate([sv, np.zeros(vh.shape[0] - len(sv))])
+    ns = vh[sv < 1e-8]  # absolute threshold: K's entries are O(1)
+    return ns.reshape(-1, da, db, dc)
 
 
 def nullspace(Da, Db, Dc, generators, m: int | None = None) -> np.ndarray:

@@ -42,13 +42,17 @@ def dirl(Da: np.ndarray, Db: np.ndarray, Dc: np.ndarray, m: int | None = None, t
     db, dc = Db.shape[1], Dc.shape[1]
     if m == 0:
         return np.zeros((0, da, db, dc))
-    # T[q, s, a, i, j, n] = sum_g Da_iq Db_js Dc_na
-    T = np.einsum("giq,gjs,gna->qsaijn", Da, Db, Dc, optimize=True)
+    # T[q, s, a, i, j, n] = sum_g Da_iq Db_js Dc_na, as one matrix product over g
+    AB = (Da[:, :, :, None, None] * Db[:, None, None, :, :]).reshape(N, -1)  # [g, (i q j s)]
+    T = (AB.T @ Dc.reshape(N, -1)).reshape(da, da, db, db, dc, dc)  # [i, q, j, s, n, a]
+    T = T.transpose(1, 3, 5, 0, 2, 4)  # [q, s, a, i, j, n]
     S = np.einsum("qsaqsa->qsa", T)
     cands = []
     for q, s, a in zip(*np.nonzero(S > tol * N)):
         U = np.sqrt(dc / N) * T[q, s, a] / np.sqrt(S[q, s, a])  # [da, db, dc]
         cands.append(U.reshape(da * db, dc).T)
+        if m == 1:  # any single candidate is the (unique up to sign/commutant) copy
+            break
     W = copies_from_candidates(cands, dc, m, da * db)
     return np.ascontiguousarray(W.transpose(0, 2, 1).reshape(-1, da, db, dc))
 

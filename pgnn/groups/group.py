@@ -69,6 +69,16 @@ class PointGroup:
         """Seitz-like symbols of the elements, e.g. '4+[0,0,1]', 'm[1,0,0]'."""
         return [element_symbol(g) for g in self.elements]
 
+    @cached_property
+    def lattice_indices(self) -> np.ndarray:
+        """[N] indices of this group's elements among point_group(lattice_holohedry).elements."""
+        from pgnn.groups.registry import point_group
+
+        H = point_group(self.lattice_holohedry)
+        idx = np.array([H.element_index(g) for g in self.elements])
+        idx.setflags(write=False)
+        return idx
+
     @property
     def has_inversion(self) -> bool:
         return bool(np.any(np.all(np.abs(self.elements + np.eye(3)) < 1e-9, axis=(1, 2))))
@@ -146,18 +156,26 @@ class PointGroup:
         return np.einsum("pijk,rkl->prijl", U, J).reshape(-1, *U.shape[1:])
 
     def coupling_table(self, method: str = "dirl") -> dict:
-        """{(a_name, b_name, c_name): U [m, da, db, dc]} for every triple with m > 0."""
-        out = {}
-        m = self.coupling_multiplicities
-        for ia, ib, ic in zip(*np.nonzero(m)):
-            A, B, C = self.irreps[ia], self.irreps[ib], self.irreps[ic]
-            out[(A.name, B.name, C.name)] = self.coupling(ia, ib, ic, method)
-        return out
+        """{(a_name, b_name, c_name): U [m, da, db, dc]} for every triple with m > 0 (a new dict of
+        cached read-only arrays)."""
+        key = ("table", method)
+        if key not in self._coupling_cache:
+            out = {}
+            m = self.coupling_multiplicities
+            for ia, ib, ic in zip(*np.nonzero(m)):
+                A, B, C = self.irreps[ia], self.irreps[ib], self.irreps[ic]
+                out[(A.name, B.name, C.name)] = self.coupling(ia, ib, ic, method)
+            self._coupling_cache[key] = out
+        return dict(self._coupling_cache[key])
 
     def coupling_paths(self) -> list[tuple[int, int, int, np.ndarray]]:
         """[(ia, ib, ic, U)] over all triples with m > 0, irrep indices into ``irreps`` (for layers)."""
-        m = self.coupling_multiplicities
-        return [(int(a), int(b), int(c), self.coupling(a, b, c)) for a, b, c in zip(*np.nonzero(m))]
+        if "paths" not in self._coupling_cache:
+            m = self.coupling_multiplicities
+            self._coupling_cache["paths"] = [
+                (int(a), int(b), int(c), self.coupling(a, b, c)) for a, b, c in zip(*np.nonzero(m))
+            ]
+        return list(self._coupling_cache["paths"])
 
     # ------------------------------------------------------------------ projection / decomposition
     def projector(self, rep_matrices, irrep, i: int | None = None, j: int | None = None) -> np.ndarray:

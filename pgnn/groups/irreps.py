@@ -22,6 +22,7 @@ and a ``note`` naming the pair (e.g. "1E+2E").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -45,9 +46,12 @@ class Irrep:
     index: int = -1
     source: tuple = field(default=(0, 1))
 
-    @property
+    @cached_property
     def characters(self) -> np.ndarray:
-        return np.einsum("gii->g", self.matrices)
+        """[N] traces of the matrices (read-only)."""
+        chi = np.einsum("gii->g", self.matrices)
+        chi.setflags(write=False)
+        return chi
 
     @property
     def commutant(self) -> np.ndarray:

@@ -11,6 +11,12 @@ Orientation (the settings of the ITA / spglib standard cells):
   -6m2 as in P-6m2 (mirrors normal to a, 2-folds along y), 622/6mm/6/mmm with 2-folds along a.
 - monoclinic: unique axis b = y (2-fold along y, mirror normal to y).
 
+These are the point groups of spglib's standard setting of every space group (checked in
+``tests/groups/test_orientation.py``) except the other orientation of five classes:
+P-4m2 ... I-4c2 (115-120), P312 (149, 151, 153), P31m (157, 159), P-31m (162, 163) and
+P-62m (189, 190), whose symmetry is the fixed group rotated by 45 or 30/90 deg about z
+(``matching.match_point_group`` returns that rotation).
+
 Every group is then a subgroup of its holohedry in the same frame, and every holohedry is a
 subgroup of Oh (cubic axes) or D6h (hexagonal axes).
 

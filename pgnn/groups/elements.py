@@ -26,9 +26,11 @@ order and a fixed lexicographic key (see ``_sort_key``).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
-__all__ = ["GROUP_DATA", "GROUP_ORDER", "generate", "matrices", "element_symbol"]
+__all__ = ["GROUP_DATA", "GROUP_ORDER", "generate", "matrices", "index_in", "element_symbol"]
 
 _S3 = np.sqrt(3.0) / 2.0
 
@@ -121,31 +123,52 @@ def _sort_key(m: np.ndarray):
     return (det < 0, -round(tr, 6), tuple(-np.round(m.ravel(), 6)))
 
 
-def generate(gens: list[np.ndarray], tol: float = 1e-8) -> np.ndarray:
+def generate(gens: list[np.ndarray]) -> np.ndarray:
     """Close a set of 3x3 orthogonal matrices under multiplication -> [N, 3, 3], sorted by ``_sort_key``."""
-    elems = [np.eye(3)]
-    frontier = [np.eye(3)]
     gens = [np.asarray(g, dtype=np.float64) for g in gens]
+
+    def key(m):
+        return tuple(np.round(m, 6).ravel() + 0.0)
+
+    elems = {key(np.eye(3)): np.eye(3)}
+    frontier = [np.eye(3)]
     while frontier:
         new = []
         for a in frontier:
             for g in gens:
                 p = g @ a
-                if not any(np.abs(p - e).max() < tol for e in elems):
-                    elems.append(p)
+                k = key(p)
+                if k not in elems:
+                    elems[k] = p
                     new.append(p)
         frontier = new
         if len(elems) > 48:
             raise ValueError("generators do not close into a crystallographic point group")
-    elems.sort(key=_sort_key)
-    out = np.array(elems)
+    out = np.array(sorted(elems.values(), key=_sort_key))
     out[np.abs(out) < 1e-14] = 0.0
     return out
 
 
 def matrices(name: str) -> np.ndarray:
-    """Elements [N, 3, 3] of the group with canonical Schoenflies ``name``."""
-    return generate([NAMED[g] for g in GROUP_DATA[name]["gens"]])
+    """Elements [N, 3, 3] of the group with canonical Schoenflies ``name`` (a new array)."""
+    return _matrices(name).copy()
+
+
+@lru_cache(maxsize=None)
+def _matrices(name: str) -> np.ndarray:
+    out = generate([NAMED[g] for g in GROUP_DATA[name]["gens"]])
+    out.setflags(write=False)
+    return out
+
+
+def index_in(elements: np.ndarray, group: str, tol: float = 1e-8) -> np.ndarray:
+    """Indices [N] of ``elements`` [N, 3, 3] among the elements of the canonical ``group``; ValueError if absent."""
+    H = _matrices(group)
+    d = np.abs(np.asarray(elements)[:, None] - H[None]).reshape(len(elements), len(H), 9).max(-1)
+    idx = d.argmin(1)
+    if d[np.arange(len(elements)), idx].max() > tol:
+        raise ValueError(f"not all elements are in {group}")
+    return idx
 
 
 def element_symbol(m: np.ndarray) -> str:

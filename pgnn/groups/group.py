@@ -13,7 +13,7 @@ import numpy as np
 
 from pgnn.groups import coupling as _coupling
 from pgnn.groups.characters import CharacterTable, conjugacy_classes
-from pgnn.groups.elements import GROUP_DATA, NAMED, element_symbol, matrices
+from pgnn.groups.elements import GROUP_DATA, NAMED, element_symbol, index_in, matrices
 from pgnn.groups.irreps import Irrep, build_irreps
 from pgnn.groups.projection import copies, decompose_rep, multiplicities, projector
 
@@ -72,10 +72,7 @@ class PointGroup:
     @cached_property
     def lattice_indices(self) -> np.ndarray:
         """[N] indices of this group's elements among point_group(lattice_holohedry).elements."""
-        from pgnn.groups.registry import point_group
-
-        H = point_group(self.lattice_holohedry)
-        idx = np.array([H.element_index(g) for g in self.elements])
+        idx = index_in(self.elements, self.lattice_holohedry)
         idx.setflags(write=False)
         return idx
 

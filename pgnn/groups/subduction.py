@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from pgnn.groups.elements import _matrices
 from pgnn.groups.harmonics import o3_rep
 from pgnn.groups.projection import decompose_rep
 
@@ -38,9 +39,7 @@ def parse_parity(parity) -> int:
 @lru_cache(maxsize=None)
 def _lattice_rep(lattice: str, l: int, p: int) -> np.ndarray:
     """D^{l,p} on the elements of Oh or D6h (every group's elements are among them), computed once."""
-    from pgnn.groups.registry import point_group
-
-    D = o3_rep(l, p, point_group(lattice).elements, convention="e3nn")
+    D = o3_rep(l, p, _matrices(lattice), convention="e3nn")
     D.setflags(write=False)
     return D
 

@@ -61,11 +61,16 @@ def nullspace_basis(Da: np.ndarray, Db: np.ndarray, Dc: np.ndarray, generators) 
     """Orthonormal (Frobenius) basis [k, da, db, dc] of all intertwiners, k = m * commutant_dim(c),
     from the equations (Da (x) Db)(g) M = M Dc(g) for g in ``generators`` (element indices)."""
     da, db, dc = Da.shape[1], Db.shape[1], Dc.shape[1]
-    rows = []
-    for g in generators:
-        A = np.kron(Da[g], Db[g])  # acts on the flattened (i, j) index
-        rows.append(np.kron(A, np.eye(dc)) - np.kron(np.eye(da * db), Dc[g].T))
-    K = np.concatenate(rows, axis=0) if rows else np.zeros((1, da * db * dc))
+    g = np.asarray(generators, dtype=int)
+    if len(g) == 0:
+        return np.eye(da * db * dc).reshape(-1, da, db, dc)
+    n = da * db
+    A = (Da[g][:, :, None, :, None] * Db[g][:, None, :, None, :]).reshape(len(g), n, n)  # Da (x) Db
+    # row-major vec: vec(A M) = (A (x) I) vec(M), vec(M C) = (I (x) C^T) vec(M)
+    K = (A[:, :, None, :, None] * np.eye(dc)[None, None, :, None, :]).reshape(len(g), n * dc, n * dc)
+    K = K - (np.eye(n)[None, :, None, :, None] * Dc[g].transpose(0, 2, 1)[:, None, :, None, :]).reshape(
+        len(g), n * dc, n * dc)
+    K = K.reshape(len(g) * n * dc, n * dc)
     _, sv, vh = np.linalg.svd(K)  # K has at least as many rows as columns when generators exist
     sv = np.concatenate([sv, np.zeros(vh.shape[0] - len(sv))])
     ns = vh[sv < 1e-8]  # absolute threshold: K's entries are O(1)

@@ -174,6 +174,22 @@ class PointGroup:
             ]
         return list(self._coupling_cache["paths"])
 
+    def coupling_array(self) -> tuple[np.ndarray, np.ndarray]:
+        """All coupling tensors as one zero-padded array, for layers that gather by irrep index.
+
+        Returns (U [n, n, n, M, 3, 3, 3], mult [n, n, n]) with n irreps, M the largest multiplicity:
+        U[a, b, c, p, :d_a, :d_b, :d_c] = coupling(a, b, c)[p] for p < mult[a, b, c], zeros elsewhere.
+        """
+        if "array" not in self._coupling_cache:
+            n = len(self.irreps)
+            mult = self.coupling_multiplicities
+            U = np.zeros((n, n, n, max(1, int(mult.max())), 3, 3, 3))
+            for a, b, c, T in self.coupling_paths():
+                U[a, b, c, : T.shape[0], : T.shape[1], : T.shape[2], : T.shape[3]] = T
+            U.setflags(write=False)
+            self._coupling_cache["array"] = (U, mult)
+        return self._coupling_cache["array"]
+
     # ------------------------------------------------------------------ projection / decomposition
     def projector(self, rep_matrices, irrep, i: int | None = None, j: int | None = None) -> np.ndarray:
         """P^alpha_ij = (d/N) sum_g D^alpha(g)_ij rep(g) for rep_matrices [N, n, n] (element order).

@@ -94,3 +94,15 @@ def test_coupling_table_and_paths():
     for ia, ib, ic, U in paths:
         key = (G.irreps[ia].name, G.irreps[ib].name, G.irreps[ic].name)
         assert table[key] is U
+
+
+def test_coupling_array_matches_table():
+    G = point_group("Th")
+    U, mult = G.coupling_array()
+    assert U.shape[:3] == (6, 6, 6) and U.shape[3] == mult.max() == 2
+    for a, b, c, T in G.coupling_paths():
+        m, da, db, dc = T.shape
+        assert mult[a, b, c] == m
+        assert np.array_equal(U[a, b, c, :m, :da, :db, :dc], T)
+        assert not U[a, b, c, m:].any()
+    assert not U[mult == 0].any()

@@ -12,7 +12,6 @@ allowed tensors are its vectors fixed by every element, the range of P = S (1/N 
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from pgnn.groups import cache, point_group, registry
+from pgnn.groups import cache, point_group
 
 
 def test_memory_cache_hit_is_fast():
@@ -22,7 +22,6 @@ def test_memory_cache_hit_is_fast():
 def test_disk_cache_round_trip(tmp_path, monkeypatch):
     monkeypatch.setenv("PGNN_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("PGNN_GROUPS_DISK_CACHE", "1")
-    ref = registry.PointGroup("C3h") if hasattr(registry, "PointGroup") else None
     from pgnn.groups.group import PointGroup
 
     ref = PointGroup("C3h")

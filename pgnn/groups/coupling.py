@@ -14,7 +14,9 @@ m = <chi_a chi_b, chi_c> / commutant_dim(c) is the number of copies of c in a (x
 complex pair c (commutant_dim 2) the full space of equivariant bilinear maps a x b -> c has dimension
 2 m and is spanned by U[p] and U[p] @ J (J = c.commutant[1]); ``intertwiners`` returns that basis.
 
-Method 1, Dirl's formula (seed 003, real irreps so the conjugate is the matrix itself):
+Method 1, Dirl's formula (seed 003). Its Gamma^{c dagger}_{na}(g) is read as the complex conjugate of
+Gamma^c_{na}(g), which for real irreps is the matrix element itself (reading it as the conjugate
+transpose, Gamma^c_{an}(g), does not give intertwiners; a test checks both readings):
 
     U^{c n}_{a i, b j} = sqrt(d_c / N) S^{-1/2} sum_g D^a_{iq}(g) D^b_{js}(g) D^c_{na}(g),
     S = sum_g D^a_{qq}(g) D^b_{ss}(g) D^c_{aa}(g),

@@ -168,7 +168,7 @@ def match_point_group(rotations, tol: float = 1e-5) -> tuple[str, np.ndarray, np
     found = _find_rotations(gs, H, tol=0.05)
     best, best_tr = None, -np.inf
     for R in found:
-        perm = _images(R, gs, H, tol=max(tol, 1e-12) * 10 + 1e-9)
+        perm = _images(R, gs, H, tol=tol)
         if perm is None or len(set(perm.tolist())) != len(H):
             continue
         if np.trace(R) > best_tr + 1e-9:

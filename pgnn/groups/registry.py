@@ -65,11 +65,19 @@ def list_groups() -> list[str]:
 
 @lru_cache(maxsize=None)
 def _point_group(name: str):
+    from pgnn.groups import cache
     from pgnn.groups.group import PointGroup
 
-    return PointGroup(name)
+    G = PointGroup(name)
+    if cache.enabled() and not cache.load(G):
+        try:
+            cache.save(G)
+        except OSError:  # read-only home, full disk: the in-memory tables are still fine
+            pass
+    return G
 
 
 def point_group(name: str):
-    """The PointGroup named ``name`` (Schoenflies or Hermann-Mauguin), built once per process."""
+    """The PointGroup named ``name`` (Schoenflies or Hermann-Mauguin), built once per process
+    (tables are computed lazily on first use; see ``cache.py`` for the optional disk cache)."""
     return _point_group(canonical_name(name))

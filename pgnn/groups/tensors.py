@@ -12,12 +12,11 @@ allowed tensors are its vectors fixed by every element, the range of P = S (1/N 
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
-from pgnn.groups.projection import multiplicities
+from pgnn.groups.projection import decompose_rep, multiplicities
 
 __all__ = ["ALIASES", "parse_formula", "TensorSpace", "tensor_space"]
 
@@ -90,7 +89,11 @@ class TensorSpace:
     (= multiplicity of the trivial irrep); basis [n, 3, ..., 3]: orthonormal (Frobenius) allowed
     tensors, Gram-Schmidt of the projected unit tensors in index order (so mostly sparse and
     readable); projector [3^r, 3^r]: orthogonal projector onto the allowed tensors (flattened
-    C-order); symmetrizer [3^r, 3^r]: projector onto the index-symmetric space.
+    C-order); symmetrizer [3^r, 3^r]: projector onto the index-symmetric space;
+    irrep_basis [dim, 3^r]: orthonormal rows spanning the index-symmetric space, grouped into copies of
+    the irreps (``irrep_terms`` order, each copy's d rows together), so that for a symmetric tensor T,
+    c = irrep_basis @ T.ravel() transforms by block_diag(irreps) and T.ravel() = irrep_basis.T @ c.
+    The copies of the trivial irrep span the allowed tensors.
     """
 
     group: str
@@ -102,6 +105,8 @@ class TensorSpace:
     basis: np.ndarray
     projector: np.ndarray
     symmetrizer: np.ndarray
+    irrep_terms: list
+    irrep_basis: np.ndarray
 
     def project(self, tensor: np.ndarray) -> np.ndarray:
         """The symmetric, group-invariant part of ``tensor`` [..., 3, ..., 3] (Neumann projection)."""
@@ -133,7 +138,10 @@ def tensor_space(group, formula: str) -> TensorSpace:
     B = np.array(basis).reshape((len(basis),) + (3,) * r)
     B[np.abs(B) < 1e-14] = 0.0
     proj = B.reshape(len(basis), -1).T @ B.reshape(len(basis), -1) if len(basis) else np.zeros((3**r, 3**r))
-    for arr in (B, proj, S):
+    V = _orthonormal_columns(S).T  # [dim, 3^r] basis of the index-symmetric space
+    terms, Q = decompose_rep(group.irreps, np.einsum("ij,gjk,lk->gil", V, D, V))
+    W = Q @ V
+    for arr in (B, proj, S, W):
         arr.setflags(write=False)
     return TensorSpace(
         group=group.name,
@@ -145,4 +153,20 @@ def tensor_space(group, formula: str) -> TensorSpace:
         basis=B,
         projector=proj,
         symmetrizer=S,
+        irrep_terms=terms,
+        irrep_basis=W,
     )
+
+
+def _orthonormal_columns(P: np.ndarray, tol: float = 1e-8) -> np.ndarray:
+    """Gram-Schmidt of the columns of a projector P, in order -> [n, rank] orthonormal columns."""
+    basis: list[np.ndarray] = []
+    for t in range(P.shape[1]):
+        v = P[:, t].copy()
+        for _ in range(2):
+            for b in basis:
+                v -= b * (b @ v)
+        nv = np.linalg.norm(v)
+        if nv > tol:
+            basis.append(v / nv)
+    return np.array(basis).T

@@ -94,3 +94,29 @@ def test_coupling_table_and_paths():
     for ia, ib, ic, U in paths:
         key = (G.irreps[ia].name, G.irreps[ib].name, G.irreps[ic].name)
         assert table[key] is U
+
+
+def test_coupling_array_matches_table():
+    G = point_group("Th")
+    U, mult = G.coupling_array()
+    assert U.shape[:3] == (6, 6, 6) and U.shape[3] == mult.max() == 2
+    for a, b, c, T in G.coupling_paths():
+        m, da, db, dc = T.shape
+        assert mult[a, b, c] == m
+        assert np.array_equal(U[a, b, c, :m, :da, :db, :dc], T)
+        assert not U[a, b, c, m:].any()
+    assert not U[mult == 0].any()
+
+
+def test_dirl_index_reading():
+    """Dirl's Gamma^dagger_{na} is the conjugate of Gamma_{na}: that reading intertwines, the transpose does not."""
+    G = point_group("Oh")
+    A, B, C = (G.irrep(x).matrices for x in ("T1u", "T1u", "T1g"))
+    for spec, ok in (("giq,gjs,gna->qsaijn", True), ("giq,gjs,gan->qsaijn", False)):
+        T = np.einsum(spec, A, B, C)
+        S = np.einsum("qsaqsa->qsa", T)
+        q, s, a = np.argwhere(S > 1e-8)[0]
+        U = T[q, s, a]
+        lhs = np.einsum("gxi,gyj,ijk->gxyk", A, B, U)
+        rhs = np.einsum("xyz,gzk->gxyk", U, C)
+        assert np.allclose(lhs, rhs) == ok

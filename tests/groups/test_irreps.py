@@ -169,3 +169,11 @@ def test_named_bases():
     assert np.allclose(H.irrep("Eu").matrices, H.elements[:, :2, :2])
     assert np.allclose(H.irrep("A2u").matrices[:, 0, 0], H.elements[:, 2, 2])
     assert np.allclose(point_group("C6v").irrep("E1").matrices, point_group("C6v").elements[:, :2, :2])
+
+
+def test_irrep_entries_are_exact():
+    """All irrep matrices have entries in {0, +-1/2, +-sqrt(3)/2, +-1/sqrt(2), +-1} exactly (platform independent)."""
+    exact = np.array([0.0, 0.5, np.sqrt(3.0) / 2.0, 1.0, np.sqrt(0.5)])
+    for name in GROUPS:
+        for ir in point_group(name).irreps:
+            assert np.isin(np.abs(ir.matrices), exact).all(), (name, ir.name)

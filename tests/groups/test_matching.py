@@ -60,3 +60,16 @@ def test_embed():
     assert np.allclose(np.einsum("ab,gbc,dc->gad", R, point_group("D3d").elements, R), H[idx])
     with pytest.raises(SymmetryError):
         embed("C6", "Oh")
+
+
+def test_match_noisy_input():
+    """Matrices from a slightly distorted cell (noise 1e-7) still match at the default tolerance."""
+    G = point_group("D6h")
+    rng = np.random.default_rng(3)
+    Q = Rotation.random(random_state=5).as_matrix()
+    rot = np.einsum("ab,gbc,dc->gad", Q, G.elements, Q) + 1e-7 * rng.normal(size=(G.order, 3, 3))
+    name, R, perm = match_point_group(rot)
+    assert name == "D6h"
+    assert np.abs(np.einsum("ab,gbc,dc->gad", R, rot, R) - G.elements[perm]).max() < 1e-5
+    with pytest.raises(SymmetryError):
+        match_point_group(rot + 1e-3 * rng.normal(size=rot.shape), tol=1e-5)

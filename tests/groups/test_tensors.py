@@ -77,3 +77,25 @@ def test_neumann_projection():
     # hexagonal: C11 = C22, C66 = (C11 - C12)/2 (Voigt)
     assert np.isclose(C[0, 0, 0, 0], C[1, 1, 1, 1])
     assert np.isclose(C[0, 1, 0, 1], (C[0, 0, 0, 0] - C[0, 0, 1, 1]) / 2)
+
+
+@pytest.mark.parametrize("name,kind", [("Oh", "elastic"), ("C6v", "piezoelectric"), ("Th", "elastic"), ("D3d", "dielectric")])
+def test_irrep_basis_of_tensor_space(name, kind):
+    G = point_group(name)
+    ts = G.tensor_space(kind)
+    W = ts.irrep_basis
+    assert W.shape == (ts.dim, 3**ts.rank)
+    assert np.allclose(W @ W.T, np.eye(ts.dim), atol=1e-12)
+    assert np.allclose(W.T @ W, ts.symmetrizer, atol=1e-12)
+    assert dict(ts.irrep_terms) == ts.irreps
+    rho = np.ones((G.order, 1, 1))
+    for _ in range(ts.rank):
+        rho = np.einsum("gab,gij->gaibj", rho, G.elements).reshape(G.order, rho.shape[1] * 3, -1)
+    B = np.einsum("ij,gjk,lk->gil", W, rho, W)
+    off = 0
+    for irname, m in ts.irrep_terms:
+        d = G.irrep(irname).dim
+        for _ in range(m):
+            assert np.allclose(B[:, off : off + d, off : off + d], G.irrep(irname).matrices, atol=1e-12)
+            off += d
+    assert off == ts.dim

@@ -33,9 +33,9 @@ def build_crystal_graph(
             f"atom {lonely} ({structure[lonely].specie}) has no neighbour within the cutoff of {cutoff} A",
         )
     return Data(
-        z=torch.tensor([site.specie.Z for site in structure], dtype=torch.long),
-        pos=torch.tensor(pos, dtype=torch.float32),
-        cell=torch.tensor(cell, dtype=torch.float32).unsqueeze(0),
+        z=torch.from_numpy(np.fromiter((site.specie.Z for site in structure), dtype=np.int64, count=len(structure))),
+        pos=torch.from_numpy(pos.astype(np.float32)),
+        cell=torch.from_numpy(cell.astype(np.float32)).unsqueeze(0),
         edge_index=torch.from_numpy(np.stack([nb.neighbor, nb.center])),
         edge_shift=torch.from_numpy(nb.shift.astype(np.float32)),
         num_nodes=len(structure),

@@ -61,12 +61,44 @@ def _pairs(positions: np.ndarray, cell: np.ndarray, radius: float, backend: str)
     return i[keep].astype(np.int64), j[keep].astype(np.int64), np.rint(S[keep]).astype(np.int64), d[keep]
 
 
+_NEAR = 1e-9  # Angstrom: distances closer than this are re-sorted exactly after the fast float-key sort
+_MAX_FLOAT_KEY = 2.0**18  # float keys below this resolve distances to < 1e-10 A
+_SMALL = 20000  # edges: below this, np.lexsort is the faster exact sort
+
+
+def _by_center_and_distance(i: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Permutation sorting edges by (center i, distance d) exactly, like np.lexsort((d, i)).
+
+    Fast path: one argsort of the float key i * span + d, whose rounding can only swap distances closer than
+    1e-10 A; runs of near-equal distances (< 1e-9 A apart) are then sorted exactly."""
+    span = float(d.max()) + 1.0
+    if len(i) < _SMALL or float(i.max()) * span + span >= _MAX_FLOAT_KEY:
+        return np.lexsort((d, i))
+    order = np.argsort(i * span + d)
+    i_s, d_s = i[order], d[order]
+    near = (np.abs(np.diff(d_s)) < _NEAR) & (i_s[1:] == i_s[:-1])
+    if near.any():
+        in_run = np.zeros(len(d_s), dtype=bool)
+        in_run[:-1] |= near
+        in_run[1:] |= near
+        pos = np.flatnonzero(in_run)
+        run_start = np.ones(len(pos), dtype=bool)
+        run_start[1:] = ~near[pos[1:] - 1]  # a new run unless linked to the previous position
+        run = np.cumsum(run_start)
+        fix = np.lexsort((d_s[pos], run))
+        order[pos] = order[pos[fix]]
+    return order
+
+
 def _sorted(i, j, S, d, tie_tolerance: float):
     """Edges ordered by (center, distance with ties, neighbour, shift), and each edge's tie-group id.
 
     Distances within `tie_tolerance` of the previous one (same center) join its tie group; within a group the
-    order is by neighbour index, then lattice shift."""
-    order = np.lexsort((d, i))
+    order is by neighbour index, then lattice shift. Combined numeric keys make each pass one argsort when the
+    values fit, with a multi-key lexsort otherwise (same order)."""
+    if len(i) == 0:
+        return i, j, S, d, np.zeros(0, dtype=np.int64)
+    order = _by_center_and_distance(i, d)
     i, d = i[order], d[order]
     new_group = np.empty(len(i), dtype=bool)
     new_group[:1] = True
@@ -74,9 +106,16 @@ def _sorted(i, j, S, d, tie_tolerance: float):
     new_group[1:] |= i[1:] != i[:-1]
     group = np.cumsum(new_group)
     j, S = j[order], S[order]
-    if len(S) and np.abs(S).max() < 1 << 19:  # (j, S) as one integer key: 20 bits per shift component
-        key = ((S[:, 0] + (1 << 19)) << 40) | ((S[:, 1] + (1 << 19)) << 20) | (S[:, 2] + (1 << 19))
-        order = np.lexsort((key, j, group))
+    smax = int(np.abs(S).max()) if len(i) >= _SMALL else 0
+    bits_j, bits_s = (int(j.max()) + 1).bit_length(), (2 * smax + 1).bit_length()
+    if len(i) >= _SMALL and int(group[-1]).bit_length() + bits_j + 3 * bits_s <= 62:
+        # (group, j, S) as one int64 key, unique per edge
+        key = group << (bits_j + 3 * bits_s)
+        key |= j << (3 * bits_s)
+        key |= (S[:, 0] + smax) << (2 * bits_s)
+        key |= (S[:, 1] + smax) << bits_s
+        key |= S[:, 2] + smax
+        order = np.argsort(key)
     else:
         order = np.lexsort((S[:, 2], S[:, 1], S[:, 0], j, group))
     return i[order], j[order], S[order], d[order], group[order]
@@ -137,3 +176,61 @@ def neighbor_list(
         i, j, S, d = i[keep], j[keep], S[keep], d[keep]
     vector = positions[j] + S @ cell - positions[i]
     return Neighbors(center=i, neighbor=j, shift=S, vector=vector, distance=d)
+
+
+def neighbor_lists(
+    systems,
+    cutoff: float = 8.0,
+    max_neighbors: int | None = 12,
+    tie_tolerance: float = 1e-8,
+    backend: str = "pymatgen",
+) -> list[Neighbors]:
+    """`neighbor_list` of many structures at once: the same result as one call per structure.
+
+    systems: sequence of (positions [N_k, 3], cell [3, 3]) in Angstrom. The pair search runs per structure; the
+    filtering, ordering, tie-breaking and capping run once over all structures together, which removes most of
+    the per-structure overhead on small cells. A structure whose capped shells are not complete at its first
+    search radius is redone alone with `neighbor_list`.
+    """
+    systems = [(np.ascontiguousarray(p, dtype=np.float64), np.ascontiguousarray(c, dtype=np.float64))
+               for p, c in systems]
+    if not systems:
+        return []
+    if max_neighbors is None:
+        return [neighbor_list(p, c, cutoff, None, tie_tolerance, backend) for p, c in systems]
+    sizes = np.array([p.shape[0] for p, _ in systems], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    radii = np.array([min(float(cutoff), _initial_radius(int(n), c, max_neighbors)) if n else float(cutoff)
+                      for n, (_, c) in zip(sizes, systems)])
+    parts = [_pairs(p, c, r, backend) for (p, c), r in zip(systems, radii)]
+    i = np.concatenate([pi + offsets[k] for k, (pi, _, _, _) in enumerate(parts)])
+    j = np.concatenate([pj + offsets[k] for k, (_, pj, _, _) in enumerate(parts)])
+    S = np.concatenate([ps for _, _, ps, _ in parts]).reshape(-1, 3)
+    d = np.concatenate([pd for _, _, _, pd in parts])
+    i, j, S, d, group = _sorted(i, j, S, d, tie_tolerance)
+    total = int(offsets[-1])
+    counts = np.bincount(i, minlength=total)
+    first = np.cumsum(counts) - counts
+    system_of_atom = np.repeat(np.arange(len(systems)), sizes)
+    # per atom: is its capped shell complete inside its structure's search radius?
+    complete = counts >= max_neighbors
+    atoms = np.flatnonzero(complete)
+    last_group = group[first[atoms] + max_neighbors - 1]
+    lo = np.searchsorted(group, last_group, side="left")
+    hi = np.searchsorted(group, last_group, side="right")
+    complete[atoms] = d[lo] + (hi - lo) * tie_tolerance < radii[system_of_atom[atoms]] - _MARGIN
+    complete |= radii[system_of_atom] >= cutoff  # searched out to the cutoff: final whatever the count
+    redo = np.zeros(len(systems), dtype=bool)
+    redo[system_of_atom[~complete]] = True
+    keep = np.arange(len(i)) - first[i] < max_neighbors
+    i, j, S, d = i[keep], j[keep], S[keep], d[keep]
+    bounds = np.searchsorted(i, offsets)
+    out = []
+    for k, (p, c) in enumerate(systems):
+        if redo[k]:
+            out.append(neighbor_list(p, c, cutoff, max_neighbors, tie_tolerance, backend))
+            continue
+        a, b = bounds[k], bounds[k + 1]
+        ik, jk, Sk = i[a:b] - offsets[k], j[a:b] - offsets[k], S[a:b]
+        out.append(Neighbors(center=ik, neighbor=jk, shift=Sk, vector=p[jk] + Sk @ c - p[ik], distance=d[a:b]))
+    return out

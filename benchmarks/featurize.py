@@ -1,16 +1,19 @@
-"""Graph construction speed: `pgnn.graphs.build_crystal_graph` against the original CGCNN featurization.
+"""Graph construction speed: `pgnn.graphs.build_crystal_graph(s)` against the original CGCNN featurization.
 
-Both pipelines start from the same parsed pymatgen Structures of a bundled dataset (default: all 3363 of
-`mp_binary_moduli_2025`) and produce the same information: the 12 nearest neighbours within 8 A of every atom
-and a Gaussian expansion of their distances (0..8 A, step 0.2 A, as CGCNN's defaults).
+Both pipelines start from the same pymatgen Structures of a bundled dataset (default: all 3363 of
+`mp_binary_moduli_2025`, each pipeline on its own freshly parsed copy) and produce the same information: the 12
+nearest neighbours within 8 A of every atom and a Gaussian expansion of their distances (0..8 A, step 0.2 A, as
+CGCNN's defaults).
 
 - CGCNN original (cgcnn/data.py): `structure.get_all_neighbors(r=8)`, a Python loop that sorts each atom's
   neighbours by distance, takes 12 and pads, then `GaussianDistance.expand` in numpy.
-- pgnn: `build_crystal_graph(structure, cutoff=8, max_neighbors=12)` (vesin neighbour list, deterministic ties,
-  lattice shifts kept), then the edge lengths from `edge_vectors` and the same Gaussian expansion in torch.
+- pgnn: `build_crystal_graphs(structures, cutoff=8, max_neighbors=12)` on chunks of 64 structures (deterministic
+  ties, lattice shifts kept), with the Gaussian expansion of the edge lengths done batched as the models do;
+  also `build_crystal_graph` one structure per call, with and without a per-structure Gaussian.
 
-Parsing (`Structure.from_dict`) is timed once and reported separately; the end-to-end rows add it to both.
-Run:  python benchmarks/featurize.py [--dataset NAME] [--cgcnn-sample N] [--workers W]
+Parsing (`Structure.from_dict`) is timed separately and added to both for the end-to-end ratio.
+Run:  python benchmarks/featurize.py [--dataset NAME] [--limit N] [--cgcnn-sample N] [--chunk C] [--workers W]
+Prints a markdown table and writes it to benchmarks/results/featurize.md.
 """
 
 from __future__ import annotations

@@ -143,7 +143,8 @@ def neighbor_list(
     positions: [N, 3] Cartesian, Angstrom. cell: [3, 3] lattice vectors as rows, Angstrom.
     Ties at the cap are broken deterministically: distances equal within `tie_tolerance` (Angstrom, chained) are
     ordered by neighbour index, then by lattice shift (lexicographic), so the result does not depend on the
-    backend or its order. Coincident atoms (distance < 1e-8 A) are left out; `validate_structure` rejects such structures.
+    backend or its order. Coincident atoms (distance < 1e-8 A) are left out; `validate_structure` rejects such
+    structures.
     Works for any cell, including cells with edges much shorter than the cutoff and strongly skewed cells.
     backend: "pymatgen" (default) or "vesin"; both give the same list.
     """

@@ -121,7 +121,9 @@ def validate_target(value, source: str, name: str = "target") -> np.ndarray:
     except (TypeError, ValueError):
         raise TargetError(where, f"target is not numeric ({str(value)[:40]!r})") from None
     if arr.shape not in TARGET_SHAPES:
-        raise TargetError(where, f"target has shape {arr.shape}; expected a scalar, 3x3, 3x6, 6x6 or a Cartesian tensor")
+        raise TargetError(
+            where, f"target has shape {arr.shape}; expected a scalar, 3x3, 3x6, 6x6 or a Cartesian tensor"
+        )
     if not np.isfinite(arr).all():
         raise TargetError(where, "target has non-finite values (nan or inf)")
     return arr

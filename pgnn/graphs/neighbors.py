@@ -58,7 +58,9 @@ def _pairs(positions: np.ndarray, cell: np.ndarray, radius: float, backend: str)
     else:
         raise ValueError(f"unknown neighbour-list backend {backend!r}; choose from {BACKENDS}")
     keep = (d > _SELF) & (d < radius)  # drops each atom itself (pymatgen returns it at ~1e-15 A)
-    return i[keep].astype(np.int64), j[keep].astype(np.int64), np.rint(S[keep]).astype(np.int64), d[keep]
+    S = S[keep]
+    return (i[keep].astype(np.int64, copy=False), j[keep].astype(np.int64, copy=False),
+            (np.rint(S) if S.dtype.kind == "f" else S).astype(np.int64, copy=False), d[keep])
 
 
 _NEAR = 1e-9  # Angstrom: distances closer than this are re-sorted exactly after the fast float-key sort

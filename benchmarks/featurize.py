@@ -232,7 +232,8 @@ def main(argv=None) -> str:
         lines.append(f"{skipped} structures could not be made into graphs (reported, not timed twice).")
     if m < n:
         lines.append(f"The CGCNN pipeline ran on an evenly spaced sample of {m} of the {n} structures "
-                     "(it is slow); pgnn ran on all of them and the sample is charged its share of the batched time by count.")
+                     "(it is slow); pgnn ran on all of them and the sample is charged its share of the batched time "
+                     "by count.")
     if args.workers:
         t_par = parallel_parse_and_featurize(records, args.workers)
         lines.append(f"Parse + pgnn graphs with {args.workers} worker processes: {t_par:.2f} s, "

@@ -58,7 +58,9 @@ def _pairs(positions: np.ndarray, cell: np.ndarray, radius: float, backend: str)
     else:
         raise ValueError(f"unknown neighbour-list backend {backend!r}; choose from {BACKENDS}")
     keep = (d > _SELF) & (d < radius)  # drops each atom itself (pymatgen returns it at ~1e-15 A)
-    return i[keep].astype(np.int64), j[keep].astype(np.int64), np.rint(S[keep]).astype(np.int64), d[keep]
+    S = S[keep]
+    return (i[keep].astype(np.int64, copy=False), j[keep].astype(np.int64, copy=False),
+            (np.rint(S) if S.dtype.kind == "f" else S).astype(np.int64, copy=False), d[keep])
 
 
 _NEAR = 1e-9  # Angstrom: distances closer than this are re-sorted exactly after the fast float-key sort
@@ -143,7 +145,8 @@ def neighbor_list(
     positions: [N, 3] Cartesian, Angstrom. cell: [3, 3] lattice vectors as rows, Angstrom.
     Ties at the cap are broken deterministically: distances equal within `tie_tolerance` (Angstrom, chained) are
     ordered by neighbour index, then by lattice shift (lexicographic), so the result does not depend on the
-    backend or its order. Coincident atoms (distance < 1e-8 A) are left out; `validate_structure` rejects such structures.
+    backend or its order. Coincident atoms (distance < 1e-8 A) are left out; `validate_structure` rejects such
+    structures.
     Works for any cell, including cells with edges much shorter than the cutoff and strongly skewed cells.
     backend: "pymatgen" (default) or "vesin"; both give the same list.
     """

@@ -54,8 +54,11 @@ def symmetry(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one object per file, in the given order."),
     symprec: float = typer.Option(0.01, "--symprec", help="Symmetry tolerance in Angstrom (spglib)."),
 ) -> None:
-    """Space group, point group (Hermann-Mauguin and Schoenflies) and per-site Wyckoff letter, site symmetry
-    and orbit of each structure. Files that fail are reported on stderr (exit code 2); the others are printed."""
+    """Space group, point group and per-site Wyckoff letter, site symmetry and orbit of each structure.
+
+    Point groups are given in Hermann-Mauguin and Schoenflies notation. Files that fail are reported on stderr
+    (exit code 2); the others are still printed.
+    """
     results, failed = [], []
     for arg in files:
         ok, bad = _analyze(arg, symprec)

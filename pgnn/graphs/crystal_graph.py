@@ -8,7 +8,7 @@ from pymatgen.core import Structure
 from torch_geometric.data import Data
 
 from pgnn.errors import StructureError
-from pgnn.graphs.neighbors import neighbor_list
+from pgnn.graphs.neighbors import Neighbors, neighbor_list, neighbor_lists
 
 
 def build_crystal_graph(
@@ -25,20 +25,58 @@ def build_crystal_graph(
     pos = structure.cart_coords
     cell = structure.lattice.matrix
     nb = neighbor_list(pos, cell, cutoff=cutoff, max_neighbors=max_neighbors)
-    counts = nb.counts(len(structure))
+    return _graph(structure, pos, cell, nb, cutoff, source)
+
+
+def build_crystal_graphs(
+    structures,
+    cutoff: float = 8.0,
+    max_neighbors: int | None = 12,
+    sources=None,
+) -> tuple[list[Data | None], list[tuple[str, str]]]:
+    """`build_crystal_graph` for many structures, with one vectorized neighbour pass (same graphs, less overhead).
+
+    Returns (graphs, skipped): graphs[k] is the graph of structures[k], or None when it cannot be built; skipped
+    lists (source, reason) of those, sources[k] defaulting to the reduced formula. Never raises for a bad structure.
+    """
+    structures = list(structures)
+    sources = list(sources) if sources is not None else [""] * len(structures)
+    coords = [(s.cart_coords, s.lattice.matrix) for s in structures]
+    nbs = neighbor_lists(coords, cutoff=cutoff, max_neighbors=max_neighbors)
+    graphs: list[Data | None] = []
+    skipped: list[tuple[str, str]] = []
+    for s, (pos, cell), nb, src in zip(structures, coords, nbs, sources):
+        try:
+            graphs.append(_graph(s, pos, cell, nb, cutoff, src))
+        except StructureError as exc:
+            graphs.append(None)
+            skipped.append((exc.source, exc.reason))
+    return graphs, skipped
+
+
+def _graph(structure: Structure, pos: np.ndarray, cell: np.ndarray, nb: Neighbors, cutoff: float, source: str) -> Data:
+    """The Data object of one structure from its neighbour list; StructureError naming `source` if unusable."""
+    n = len(structure)
+    if n == 0:
+        raise StructureError(source or "?", "empty structure (no atoms)")
+    if not structure.is_ordered:
+        raise StructureError(source or structure.composition.reduced_formula,
+                             "disordered sites (partial occupancy) cannot be a crystal graph")
+    counts = nb.counts(n)
     if (counts == 0).any():
         lonely = int(np.flatnonzero(counts == 0)[0])
         raise StructureError(
             source or structure.composition.reduced_formula,
             f"atom {lonely} ({structure[lonely].specie}) has no neighbour within the cutoff of {cutoff} A",
         )
+    z = np.fromiter((next(iter(site.species)).Z for site in structure), dtype=np.int64, count=n)
     return Data(
-        z=torch.tensor([site.specie.Z for site in structure], dtype=torch.long),
-        pos=torch.tensor(pos, dtype=torch.float32),
-        cell=torch.tensor(cell, dtype=torch.float32).unsqueeze(0),
+        z=torch.from_numpy(z),
+        pos=torch.from_numpy(pos.astype(np.float32)),
+        cell=torch.from_numpy(cell.astype(np.float32)).unsqueeze(0),
         edge_index=torch.from_numpy(np.stack([nb.neighbor, nb.center])),
         edge_shift=torch.from_numpy(nb.shift.astype(np.float32)),
-        num_nodes=len(structure),
+        num_nodes=n,
     )
 
 

@@ -21,7 +21,8 @@ def structure_file_kind(path: str | Path) -> str | None:
     suffix = path.suffix.lower()
     if suffix in CIF_SUFFIXES:
         return "cif"
-    if suffix in POSCAR_SUFFIXES or path.name.upper().startswith(POSCAR_NAMES) or path.stem.upper().endswith(POSCAR_NAMES):
+    name = path.name.upper()
+    if suffix in POSCAR_SUFFIXES or name.startswith(POSCAR_NAMES) or path.stem.upper().endswith(POSCAR_NAMES):
         return "poscar"
     if suffix == ".json" and not path.name.endswith(".json.gz"):
         return "json"

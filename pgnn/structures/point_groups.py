@@ -21,7 +21,7 @@ POINT_GROUPS = list(SCHOENFLIES)  # index = point-group id used for site classes
 
 # Other spellings of the same groups (settings / axis choices) -> the names above.
 ALIASES = {"-4m2": "-42m", "-62m": "-6m2", "31m": "3m", "3m1": "3m", "312": "32", "321": "32",
-           "-31m": "-3m", "-3m1": "-3m", "2mm": "mm2", "m2m": "mm2", "-3m2/m": "-3m"}
+           "-31m": "-3m", "-3m1": "-3m", "2mm": "mm2", "m2m": "mm2", "-3m2/m": "-3m", "C3i": "-3"}
 
 _TYPES = ("1", "2", "3", "4", "6", "-1", "m", "-3", "-4", "-6")
 _COUNTS = {  # element counts per rotation type, in the order of _TYPES
@@ -71,6 +71,8 @@ def canonical_name(name: str) -> str:
         return name
     if name in ALIASES:
         return ALIASES[name]
+    if name == "S2":
+        return "-1"
     for hm, sch in SCHOENFLIES.items():
         if sch.lower() == name.lower():
             return hm

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pgnn.errors import PgnnError, StructureError
+from pgnn.errors import StructureError
 from pgnn.structures.extxyz import read_extxyz
 from pgnn.structures.files import read_structure_file, structure_file_kind
 from pgnn.structures.folder import read_folder
@@ -78,4 +78,4 @@ def read_structure(path: str | Path, cutoff: float | None = 8.0):
     return validate_structure(read_structure_file(path), str(path), cutoff=cutoff)
 
 
-__all__ = ["read_entries", "read_structure", "input_kind", "PgnnError"]
+__all__ = ["read_entries", "read_structure", "input_kind"]

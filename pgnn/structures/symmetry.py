@@ -71,6 +71,28 @@ class SymmetryInfo:
     orbits: np.ndarray
     equivalent_atoms: np.ndarray
     site_point_groups: list[str] = field(default_factory=list)
+    _group_frame: tuple | None = field(default=None, repr=False, compare=False)
+
+    def group_frame(self) -> tuple[np.ndarray, np.ndarray]:
+        """(R, perm) putting the crystal in the frame of `pgnn.groups.point_group(self.point_group)`:
+        R @ rotations[k] @ R.T == point_group(...).elements[perm[k]] (to 1e-5), R a proper rotation [3, 3].
+
+        R equals `rotation_to_standard` except for space-group settings whose symmetry directions differ from
+        the group's fixed matrices (P-4m2 types: 45 degrees about z; P312, P31m, P-31m, P-62m types: about z
+        too). Uses `pgnn.groups.match_point_group`; computed once and cached.
+        """
+        if self._group_frame is None:
+            from pgnn.groups import match_point_group
+
+            name, R2, perm = match_point_group(self.rotations_standard)
+            from pgnn.structures.point_groups import canonical_name
+
+            if canonical_name(name) != self.point_group:
+                raise ValueError(f"point group mismatch: spglib {self.point_group}, pgnn.groups {name}")
+            R = R2 @ self.rotation_to_standard
+            R[np.abs(R) < 1e-15] = 0.0
+            self._group_frame = (R, np.asarray(perm, dtype=np.int64))
+        return self._group_frame
 
     @property
     def order(self) -> int:

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 from pymatgen.core import Element, Species, Structure
 from pymatgen.core.periodic_table import DummySpecies
-from vesin import NeighborList as _VesinNeighborList
 
 from pgnn.errors import PgnnError, StructureError, TargetError
 
@@ -45,22 +44,28 @@ def _check_finite(structure: Structure, source: str) -> None:
         raise StructureError(source, f"degenerate lattice (cell volume {volume:.3g} A^3)")
 
 
-def _pairs(structure: Structure, cutoff: float):
-    """(i, j, d) of all pairs i != j or periodic images of i, with d <= cutoff (Angstrom)."""
-    nl = _VesinNeighborList(cutoff=float(cutoff), full_list=True)
-    i, j, d = nl.compute(
-        points=np.ascontiguousarray(structure.cart_coords, dtype=np.float64),
-        box=np.ascontiguousarray(structure.lattice.matrix, dtype=np.float64),
-        periodic=True,
-        quantities="ijd",
+FIRST_RADIUS = 4.5  # Angstrom: one search at this radius settles almost every structure
+
+
+def _pairs(structure: Structure, radius: float):
+    """(i, j, d) of all pairs of distinct atoms or periodic images closer than `radius` (Angstrom)."""
+    from pymatgen.optimization.neighbors import find_points_in_spheres
+
+    cart = np.ascontiguousarray(structure.cart_coords, dtype=np.float64)
+    i, j, image, d = find_points_in_spheres(
+        cart, cart, r=float(radius), pbc=np.ones(3, dtype=np.int64),
+        lattice=np.ascontiguousarray(structure.lattice.matrix, dtype=np.float64), tol=1e-8,
     )
-    return i.astype(np.int64), j.astype(np.int64), d
+    not_self = (i != j) | np.any(np.rint(image) != 0, axis=1)
+    keep = not_self & (d < radius)
+    return i[keep].astype(np.int64), j[keep].astype(np.int64), d[keep]
 
 
-def check_geometry(structure: Structure, source: str, cutoff: float = 8.0) -> None:
+def check_geometry(structure: Structure, source: str, cutoff: float | None = 8.0) -> None:
     """Atoms closer than 0.5 A (periodic images included), and atoms with no neighbour within `cutoff` (A)."""
     n = len(structure)
-    i, j, d = _pairs(structure, MIN_DISTANCE)
+    radius = MIN_DISTANCE if cutoff is None else min(float(cutoff), max(FIRST_RADIUS, MIN_DISTANCE))
+    i, j, d = _pairs(structure, radius)
     close = d < MIN_DISTANCE
     if close.any():
         k = int(np.flatnonzero(close)[np.argmin(d[close])])
@@ -69,8 +74,9 @@ def check_geometry(structure: Structure, source: str, cutoff: float = 8.0) -> No
         raise StructureError(source, f"{what} are {d[k]:.3f} A apart (closer than {MIN_DISTANCE} A)")
     if cutoff is None:
         return
-    i, _, _ = _pairs(structure, cutoff)
     counts = np.bincount(i, minlength=n)
+    if (counts == 0).any() and radius < cutoff:
+        counts = np.bincount(_pairs(structure, cutoff)[0], minlength=n)
     if (counts == 0).any():
         lonely = int(np.flatnonzero(counts == 0)[0])
         raise StructureError(
@@ -115,7 +121,9 @@ def validate_target(value, source: str, name: str = "target") -> np.ndarray:
     except (TypeError, ValueError):
         raise TargetError(where, f"target is not numeric ({str(value)[:40]!r})") from None
     if arr.shape not in TARGET_SHAPES:
-        raise TargetError(where, f"target has shape {arr.shape}; expected a scalar, 3x3, 3x6, 6x6 or a Cartesian tensor")
+        raise TargetError(
+            where, f"target has shape {arr.shape}; expected a scalar, 3x3, 3x6, 6x6 or a Cartesian tensor"
+        )
     if not np.isfinite(arr).all():
         raise TargetError(where, "target has non-finite values (nan or inf)")
     return arr

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pymatgen.core import Lattice, Structure
 
-from pgnn.graphs.neighbors import neighbor_list
+from pgnn.graphs.neighbors import BACKENDS, neighbor_list
 
 
 def _cell(kind: str, rng: np.random.Generator) -> Structure:
@@ -34,13 +34,14 @@ def _edges(i, j, S):
     return sorted(zip(i.tolist(), j.tolist(), map(tuple, S.tolist())))
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("kind", ["one-atom", "random", "tiny", "skewed"])
-def test_matches_pymatgen(kind):
+def test_matches_pymatgen(kind, backend):
     rng = np.random.default_rng(["one-atom", "random", "tiny", "skewed"].index(kind))
     cutoff = 5.0
-    for _ in range(6):
+    for _ in range(3 if kind == "tiny" else 6):
         s = _cell(kind, rng)
-        nb = neighbor_list(s.cart_coords, s.lattice.matrix, cutoff=cutoff, max_neighbors=None)
+        nb = neighbor_list(s.cart_coords, s.lattice.matrix, cutoff=cutoff, max_neighbors=None, backend=backend)
         c, p, img, d = _pymatgen(s, cutoff)
         assert len(nb) == len(c) > 0
         assert _edges(nb.center, nb.neighbor, nb.shift) == _edges(c, p, img)
@@ -67,14 +68,23 @@ def _reference_capped(s: Structure, cutoff: float, cap: int, tol: float = 1e-8):
     return out
 
 
+def _slab_and_lone_atom() -> Structure:
+    """A dense 8-atom slab and one atom 5 A above it: the mean density underestimates its 12-neighbour radius."""
+    coords = [[x, y, z] for x in (0, 1.6) for y in (0, 1.6) for z in (0, 1.6)] + [[0.8, 0.8, 6.6]]
+    return Structure(Lattice.from_parameters(3.2, 3.2, 12.0, 90, 90, 90), ["Si"] * 9, coords,
+                     coords_are_cartesian=True)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("cap", [1, 4, 12])
-def test_cap_and_ties_are_deterministic(cap):
-    """fcc and bcc have large shells of exactly tied neighbours; the cap cuts through them by (j, shift)."""
+def test_cap_and_ties_are_deterministic(cap, backend):
+    """fcc and bcc have large shells of exactly tied neighbours; the cap cuts through them by (j, shift).
+    The capped list equals the reference built from all pairs within the cutoff (the search radius grows as needed)."""
     fcc = Structure(Lattice.cubic(4.0), ["Cu"] * 4, [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]])
     bcc = Structure(Lattice.cubic(3.0), ["Fe"], [[0, 0, 0]])
     rng = np.random.default_rng(5)
-    for s in (fcc, bcc, _cell("random", rng), _cell("skewed", rng), _cell("tiny", rng)):
-        nb = neighbor_list(s.cart_coords, s.lattice.matrix, cutoff=6.0, max_neighbors=cap)
+    for s in (fcc, bcc, _slab_and_lone_atom(), _cell("random", rng), _cell("skewed", rng), _cell("tiny", rng)):
+        nb = neighbor_list(s.cart_coords, s.lattice.matrix, cutoff=6.0, max_neighbors=cap, backend=backend)
         assert list(zip(nb.center.tolist(), nb.neighbor.tolist(), map(tuple, nb.shift.tolist()))) == \
             _reference_capped(s, 6.0, cap)
         assert (nb.counts(len(s)) == cap).all()

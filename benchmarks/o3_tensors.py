@@ -5,7 +5,8 @@
 With --train, every missing run folder `<runs>/<config name>` is trained first with `pgnn fit -c configs/<name>.yaml`
 (configs o3_{elastic,dielectric,piezoelectric} and cgcnn_voigt_{...}: same data, split, batch, optimizer, epochs).
 Then, for each run, on the test split: MAE over all Voigt components, per-component MAE, MAE of derived scalars,
-the Neumann violation ||avg_G(T) - T|| / ||T|| of the predictions on crystals with a point group larger than 1,
+the Neumann violation ||avg_G(T) - T|| / max(||T||, 1e-3 x median ||T_true||) of the predictions on crystals with a
+point group larger than 1,
 both on the structures as given (operations from spglib, symprec 0.01) and on the same structures idealized by
 spglib (standardize_cell(no_idealize=False), rotated back to the input frame with std_rotation_matrix), parameters,
 median training seconds per epoch (from the run) and inference milliseconds per structure (batches of 32, one
@@ -121,13 +122,15 @@ def evaluate_run(folder: Path, structures: dict) -> dict:
         given_ops.append(ops)
         ideal.append(idl[0] if idl else None)
         ideal_ops.append(idl[1] if idl else None)
-    v_given = neumann_violations(pred[keep], given_ops)
+    floor = 1e-3 * float(np.median(np.sqrt((true**2).reshape(len(true), -1).sum(1))))
+    result["neumann_floor"] = floor
+    v_given = neumann_violations(pred[keep], given_ops, floor)
     ideal_graphs, _ = graphs_of([s for s in ideal if s is not None], options)
     ok = [g is not None for g in ideal_graphs]
     ideal_pred = predict_graphs(module, [g for g in ideal_graphs if g is not None], batch_size=32)[target.name]
     ops_ok = [o for o, s in zip(ideal_ops, ideal) if s is not None]
     ops_ok = [o for o, good in zip(ops_ok, ok) if good]
-    v_ideal = neumann_violations(ideal_pred, ops_ok)
+    v_ideal = neumann_violations(ideal_pred, ops_ok, floor)
     result["neumann_given"] = stats(v_given)
     result["neumann_idealized"] = stats(v_ideal)
     result["neumann_idealized_failed"] = int(len(keep) - len(v_ideal))
@@ -155,6 +158,34 @@ def trivial(kind: str, dataset: str, spec, fractions, seed) -> dict:
     return tensor_errors(pred, test, kind)
 
 
+def export(folder: Path, dest: Path, result: dict) -> None:
+    """pgnn/pretrained/<name>/: weights.pt.xz (float32 state dict, xz), config.yaml, metrics.json (test split,
+    the run's format plus per-component, derived and Neumann figures), COMMAND.md (how it was trained)."""
+    import shutil
+
+    from pgnn.training.runs import WEIGHTS_FILE, export_weights
+
+    module, config, _ = load_module(folder)
+    dest.mkdir(parents=True, exist_ok=True)
+    export_weights(module, dest / WEIGHTS_FILE)
+    shutil.copy(folder / "config.yaml", dest / "config.yaml")
+    run_metrics = json.loads((folder / "metrics.json").read_text())
+    target = module.targets[0].name
+    keep = ("mae", "per_component_mae", "derived_mae", "neumann_given", "neumann_idealized", "params",
+            "infer_ms_per_structure")
+    run_metrics["metrics"][target].update({k: result[k] for k in keep if k in result})
+    (dest / "metrics.json").write_text(json.dumps(run_metrics, indent=2))
+    name = folder.name
+    (dest / "COMMAND.md").write_text(
+        f"# {dest.name}\n\nTrained on the train split (80/10/10 by id, seed 0) of `{config['data']['dataset']}` with\n\n"
+        f"```\nOMP_NUM_THREADS=1 pgnn fit -c configs/{name}.yaml -o runs/o3_tensors/{name}\n```\n\n"
+        f"({run_metrics.get('epochs')} epochs, median {run_metrics.get('epoch_seconds_median')} s per epoch on a shared "
+        f"2-core CPU, one torch thread). Exported with `python benchmarks/o3_tensors.py --export`. Test MAE over all "
+        f"Voigt components: {result['mae']:.4g} {result['unit']} (n={result['n_test']}).\n")
+    size = (dest / WEIGHTS_FILE).stat().st_size
+    print(f"exported {dest} ({size / 1e6:.2f} MB weights)")
+
+
 def fmt(x, digits=3):
     if x is None:
         return "-"
@@ -167,7 +198,8 @@ def markdown(results: dict) -> str:
     lines = ["# O3 vs invariant CGCNN on material tensors (bundled test splits)", "",
              "Produced by `python benchmarks/o3_tensors.py` (see its docstring). MAE over all Voigt components "
              "(36 elastic, 18 piezoelectric, 9 dielectric) in the unit of the data. Neumann violation "
-             "||avg_G(T) - T|| / ||T|| of the predicted tensor over the crystal's point group, on test crystals "
+             "||avg_G(T) - T|| / max(||T||, 1e-3 x median true-tensor norm) of the predicted tensor over the "
+             "crystal's point group (the floor only matters for a tensor the group forbids), on test crystals "
              "with a point group larger than 1: as given (spglib, symprec 0.01) and idealized (spglib standardized "
              "cell, rotated back to the input frame). Train s/epoch: median wall time per epoch on a shared, "
              "loaded 2-core CPU (one torch thread); inference: batches of 32, one thread.", ""]
@@ -218,6 +250,8 @@ def main() -> None:
     ap.add_argument("--train", action="store_true", help="train the missing runs first")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "o3_tensors.md")
     ap.add_argument("--kinds", nargs="*", default=KINDS)
+    ap.add_argument("--export", action="store_true",
+                    help="also ship each O3 run as pgnn/pretrained/o3-<kind>/ (weights, config, metrics, command)")
     args = ap.parse_args()
     if args.train:
         train_missing(args.runs)
@@ -245,6 +279,9 @@ def main() -> None:
         split = module_cfg["data"]["split"]
         results[kind] = {"runs": runs, "trivial": trivial(kind, module_cfg["data"]["dataset"], spec,
                                                           split["fractions"], int(split.get("seed", 0)))}
+    if args.export:
+        for kind in results:
+            export(args.runs / f"o3_{kind}", REPO / "pgnn" / "pretrained" / f"o3-{kind}", results[kind]["runs"]["o3"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(markdown(results))
     args.out.with_suffix(".json").write_text(json.dumps(results, indent=2))

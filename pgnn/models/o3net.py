@@ -57,6 +57,7 @@ class O3Net(nn.Module):
     """O(3)-equivariant crystal network. forward(batch) -> {target name: [B] scalar | [B, 3, ..., 3] tensor}."""
 
     graph_kind = "crystal_graph"
+    defaults = DEFAULTS
 
     @staticmethod
     def graph_options(config: dict) -> dict:

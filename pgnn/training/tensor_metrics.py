@@ -51,7 +51,15 @@ def point_group_operations(lattice: np.ndarray, frac_coords: np.ndarray, numbers
     return cartesian_operations(rotations, lattice)
 
 
-def neumann_violations(pred: np.ndarray, operations: list[np.ndarray]) -> np.ndarray:
-    """[n] ||avg_G(T) - T|| / ||T|| of each predicted tensor over its crystal's operations [G_k, 3, 3]."""
+def neumann_violations(pred: np.ndarray, operations: list[np.ndarray], floor: float = 0.0) -> np.ndarray:
+    """[n] ||avg_G(T) - T|| / max(||T||, floor) of each predicted tensor over its crystal's operations [G_k, 3, 3].
+
+    `floor` (data units, e.g. 1e-3 x the median norm of the true tensors) keeps a tensor that the group forbids
+    entirely (e.g. piezoelectric in 432) and that is predicted as zero to float precision from counting as
+    violation 1 (0/0)."""
     pred = np.asarray(pred, float)
-    return np.array([float(neumann_violation(t, ops)) for t, ops in zip(pred, operations)])
+    out = []
+    for t, ops in zip(pred, operations):
+        norm = float(np.sqrt((t**2).sum()))
+        out.append(float(neumann_violation(t, ops)) * norm / max(norm, floor, 1e-300))
+    return np.array(out)

@@ -4,8 +4,9 @@
   (GPa), the same formulas as pymatgen's ElasticTensor / the Materials Project.
 - dielectric (eps [..., 3, 3]): eigenvalues (ascending), polycrystalline average tr(eps)/3, anisotropy
   (max - min eigenvalue) / average.
-- piezoelectric (Voigt e [..., 3, 6], C/m^2): max |e_ij| over the 18 Voigt components (the Materials Project's
-  `eij_max`).
+- piezoelectric (Voigt e [..., 3, 6], C/m^2): max |e_ij| over the 18 Voigt components. (Not the same number as
+  the `eij_max_Cm2` field of mp_piezo_2015, which follows another Materials Project definition: e.g. 0.0915 for
+  a -43m crystal with e_14 = 0.158.)
 
 numpy and torch inputs; results have the leading axes of the input.
 """
@@ -61,7 +62,7 @@ def piezo_max(e_voigt):
 
 def derived_scalars(voigt, kind: str) -> dict:
     """The headline derived scalars of a kind, each [...]: elastic K_VRH, G_VRH (GPa); dielectric average and
-    anisotropy (1); piezoelectric eij_max (C/m^2)."""
+    anisotropy (1); piezoelectric max_abs_eij_Cm2 (C/m^2)."""
     if kind == "elastic":
         m = bulk_shear_moduli(voigt)
         return {"K_VRH_GPa": m["K_VRH"], "G_VRH_GPa": m["G_VRH"]}
@@ -69,5 +70,5 @@ def derived_scalars(voigt, kind: str) -> dict:
         d = dielectric_scalars(voigt)
         return {"eps_average": d["average"], "eps_anisotropy": d["anisotropy"]}
     if kind == "piezoelectric":
-        return {"eij_max_Cm2": piezo_max(voigt)}
+        return {"max_abs_eij_Cm2": piezo_max(voigt)}
     raise ValueError(f"unknown tensor kind {kind!r}")

@@ -22,7 +22,7 @@ def tensor_errors(pred: np.ndarray, true: np.ndarray, kind: str) -> dict:
     """{"mae": MAE over all Voigt components, "per_component_mae": {label: MAE}, "derived_mae": {name: MAE}}.
 
     Derived scalars (pgnn.tensors.derived): elastic K_VRH_GPa, G_VRH_GPa; dielectric eps_average,
-    eps_anisotropy; piezoelectric eij_max_Cm2 (max |e_ij| over the Voigt components). Non-finite derived
+    eps_anisotropy; piezoelectric max_abs_eij_Cm2 (max |e_ij| over the Voigt components). Non-finite derived
     values (e.g. a singular predicted elastic matrix) are left out of that scalar's MAE and counted.
     """
     pv, tv = full_to_voigt(np.asarray(pred, float), kind), full_to_voigt(np.asarray(true, float), kind)

@@ -28,7 +28,16 @@ def build_callbacks(run_dir: Path, patience: int | None, progress: bool) -> list
             monitor="val_score",
             mode="min",
             save_top_k=1,
-            save_last=True,
+            enable_version_counter=False,
+        ),
+        # Lightning's save_last only rewrites last.ckpt when the monitored score improves, so `--resume` would go
+        # back to the best epoch; an unmonitored checkpoint keeps the latest epoch instead.
+        ModelCheckpoint(
+            dirpath=run_dir / "checkpoints",
+            filename="last",
+            monitor=None,
+            save_top_k=1,
+            every_n_epochs=1,
             enable_version_counter=False,
         ),
         EpochTimer(),

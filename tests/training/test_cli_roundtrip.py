@@ -67,7 +67,10 @@ def test_fit_evaluate_predict(tmp_path, tiny_config_file, records):
     assert rows[0]["units"] == {"log10_K_VRH": "log10(GPa)"}
     assert rows[0]["log10_K_VRH"] == pytest.approx(rows[3]["log10_K_VRH"], abs=1e-5)  # same structure as recs[3]
 
-    # resume continues from last.ckpt up to the new max_epochs
+    # last.ckpt holds the final epoch (not the best one), and resume continues from it up to the new max_epochs
+    import torch
+
+    assert torch.load(run / "checkpoints" / "last.ckpt", weights_only=False)["epoch"] == 2
     res = _invoke(["fit", "--resume", run, "--set", "trainer.max_epochs=4"])
     assert res.exit_code == 0, res.output
     assert json.loads((run / "metrics.json").read_text())["epochs"] == 4

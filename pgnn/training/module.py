@@ -13,7 +13,8 @@ from pgnn.training.normalizer import TargetNormalizer
 
 
 class PgnnModule(L.LightningModule):
-    """Wraps `build_model(config["model"], targets)` (`self.config`: the config with model defaults filled in); `predict(batch)` returns {target: [B, ...]} in data units.
+    """Wraps `build_model(config["model"], targets)`; `self.config` is the config with the model defaults filled in.
+    `predict(batch)` returns {target: [B, ...]} in data units.
 
     Logged per epoch: train_loss, val_loss, val_mae_<target> (data units), val_score = sum of MAE / std over
     targets (the quantity checkpointing and early stopping minimize), lr.

@@ -95,7 +95,7 @@ def fit(config: dict, out: str | Path | None = None, resume: str | Path | None =
         from pgnn.errors import PgnnError
 
         raise PgnnError(f"{data_cfg['dataset']}: too few usable entries for a train and a validation split")
-    module.normalizer.fit({t.name: torch.cat([g[f"y_{t.name}"] for g in parts["train"].graphs])
+    module.normalizer.fit({t.name: torch.cat([getattr(g, f"y_{t.name}") for g in parts["train"].graphs])
                            for t in module.targets})
     datamodule = GraphDataModule(parts["train"].graphs, parts["val"].graphs, data_cfg["batch_size"],
                                  seed=int(config.get("seed", 0)))

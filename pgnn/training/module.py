@@ -47,7 +47,7 @@ class PgnnModule(L.LightningModule):
         loss = 0.0
         score = 0.0
         for t in self.targets:
-            y = batch[f"y_{t.name}"]
+            y = getattr(batch, f"y_{t.name}")
             pred = out[t.name]
             loss = loss + self.weights[t.name] * self.losses[t.name](pred, self.normalizer.normalize(t.name, y))
             if stage != "train":

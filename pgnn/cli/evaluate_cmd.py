@@ -19,15 +19,17 @@ def evaluate_command(
 
     Entries that cannot be used (a bad structure, a missing or non-positive modulus, ...) are counted in
     `skipped`; their reasons go to stderr."""
-    from pgnn.data.dataset import load_dataset
     from pgnn.errors import ConfigError
-    from pgnn.training.evaluation import score
-    from pgnn.training.fit import default_cache_dir
-    from pgnn.training.runs import load_module, resolve_run
+    from pgnn.training.runs import resolve_run
 
-    resolve_run(run)  # fail fast on a wrong name, before loading data
+    resolve_run(run)  # fail fast on a wrong name, before the heavy imports
     if split not in ("all", "train", "val", "test"):
         raise ConfigError(f"--split {split!r}: expected all, train, val or test")
+    from pgnn.data.dataset import load_dataset
+    from pgnn.data.featurize import default_cache_dir
+    from pgnn.training.evaluation import score
+    from pgnn.training.runs import load_module
+
     module, config, _ = load_module(run)
     model_cls = type(module.model)
     split_cfg = config["data"]["split"]

@@ -1,7 +1,7 @@
 """Structures -> graphs, in worker processes, with an on-disk cache.
 
-Structures are validated (pgnn.structures.validate) in the same workers. The model says which graph it needs (`graph_kind`, `graph_options(config)`); `featurize` dispatches to the
-builder registered for that kind. Cached graphs are keyed by the structure's content (species, lattice,
+Structures are validated (pgnn.structures.validate) in the same workers. The model says which graph it needs
+(`graph_kind`, `graph_options(config)`); `featurize` dispatches to the builder registered for that kind. Cached graphs are keyed by the structure's content (species, lattice,
 Cartesian positions), the graph kind and options, and the builder's version; the cache is written in chunks,
 each atomically, so an interrupted run keeps what it finished and resumes from there.
 """
@@ -120,6 +120,14 @@ def _write_chunk(folder: Path, chunk: dict[str, Any]) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def default_cache_dir() -> Path:
+    """$PGNN_CACHE_DIR, else $XDG_CACHE_HOME/pgnn/graphs, else ~/.cache/pgnn/graphs."""
+    if os.environ.get("PGNN_CACHE_DIR"):
+        return Path(os.environ["PGNN_CACHE_DIR"])
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "pgnn" / "graphs"
 
 
 def default_workers() -> int:

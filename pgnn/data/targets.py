@@ -56,7 +56,8 @@ class TargetSpec:
         if self.kind not in KINDS:
             raise ConfigError(f"target {self.name}: unknown kind {self.kind!r}; known: {', '.join(KINDS)}")
         if self.transform not in TRANSFORMS:
-            raise ConfigError(f"target {self.name}: unknown transform {self.transform!r}; known: {', '.join(TRANSFORMS)}")
+            raise ConfigError(
+                f"target {self.name}: unknown transform {self.transform!r}; known: {', '.join(TRANSFORMS)}")
         value = fields.get(self.field)
         if value is None:
             raise TargetError(where, f"missing field {self.field!r} for target {self.name}")
@@ -81,7 +82,7 @@ def _parse_scalar(value, spec: TargetSpec, where: str) -> np.ndarray:
 
 def _log10(arr: np.ndarray, spec: TargetSpec, where: str) -> np.ndarray:
     if np.any(arr <= 0):
-        raise TargetError(where, f"{spec.field} = {float(np.min(arr)):g} <= 0, cannot take log10 for target {spec.name}")
+        raise TargetError(where, f"{spec.field} = {float(np.min(arr)):g} <= 0, no log10 for target {spec.name}")
     return np.log10(arr)
 
 
@@ -124,7 +125,7 @@ def resolve_target(item: str | dict | TargetSpec) -> TargetSpec:
         return item
     if isinstance(item, str):
         if item not in TARGETS:
-            raise ConfigError(f"unknown target {item!r}; known: {', '.join(TARGETS)} (or give a dict of TargetSpec fields)")
+            raise ConfigError(f"unknown target {item!r}; known: {', '.join(TARGETS)} (or a dict of TargetSpec fields)")
         return TARGETS[item]
     if isinstance(item, dict):
         try:

@@ -4,8 +4,8 @@ A model class is an `nn.Module` built as `Cls(model_config, targets)` where `mod
 section of a run config (a dict with at least `name`) and `targets` a list of `TargetSpec`. It declares
 `graph_kind` ("crystal_graph" | "hypergraph" | ...) and `graph_options(model_config) -> dict` (what the
 featurizer must compute), optionally `defaults` (dict of model options, merged under the config so that the
-run's config.yaml shows every value used), and `forward(batch) -> {target name: tensor}` (scalars [B] in normalized units,
-tensors [B, 3, ..., 3] Cartesian in the frame of `batch.pos`, divided by the target's scale).
+run's config.yaml shows every value used), and `forward(batch) -> {target name: tensor}` (scalars [B] in
+normalized units, tensors [B, 3, ..., 3] Cartesian in the frame of `batch.pos`, divided by the target's scale).
 """
 
 from __future__ import annotations

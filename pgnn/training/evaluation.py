@@ -25,8 +25,9 @@ def predict_graphs(module, graphs: list, batch_size: int = 128) -> dict[str, np.
 
 def true_values(module, graphs: list) -> dict[str, np.ndarray]:
     """{target: [n, ...] float64} the targets attached to `graphs`."""
-    return {t.name: torch.cat([g[f"y_{t.name}"] for g in graphs]).double().numpy() if graphs else np.zeros((0,))
-            for t in module.targets}
+    if not graphs:
+        return {t.name: np.zeros((0,)) for t in module.targets}
+    return {t.name: torch.cat([getattr(g, f"y_{t.name}") for g in graphs]).double().numpy() for t in module.targets}
 
 
 def score(module, graphs: GraphSet, batch_size: int = 128) -> tuple[dict, dict, dict]:

@@ -20,6 +20,7 @@ import torch
 from lightning.pytorch.loggers import CSVLogger
 
 from pgnn.data.dataset import load_dataset, partition
+from pgnn.data.featurize import default_cache_dir
 from pgnn.training.callbacks import build_callbacks
 from pgnn.training.config import save_config
 from pgnn.training.datamodule import GraphDataModule
@@ -29,14 +30,6 @@ from pgnn.training.plots import learning_curve, parity_plot
 from pgnn.training.runs import load_state
 
 RUN_DIR_ENV = "PGNN_RUN_DIR"  # hands rank 0's run folder to the DDP processes Lightning starts
-
-
-def default_cache_dir() -> Path:
-    """$PGNN_CACHE_DIR, else $XDG_CACHE_HOME/pgnn/graphs, else ~/.cache/pgnn/graphs."""
-    if os.environ.get("PGNN_CACHE_DIR"):
-        return Path(os.environ["PGNN_CACHE_DIR"])
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "pgnn" / "graphs"
 
 
 def _is_rank_zero() -> bool:
@@ -102,7 +95,7 @@ def fit(config: dict, out: str | Path | None = None, resume: str | Path | None =
         from pgnn.errors import PgnnError
 
         raise PgnnError(f"{data_cfg['dataset']}: too few usable entries for a train and a validation split")
-    module.normalizer.fit({t.name: torch.cat([g[f"y_{t.name}"] for g in parts["train"].graphs])
+    module.normalizer.fit({t.name: torch.cat([getattr(g, f"y_{t.name}") for g in parts["train"].graphs])
                            for t in module.targets})
     datamodule = GraphDataModule(parts["train"].graphs, parts["val"].graphs, data_cfg["batch_size"],
                                  seed=int(config.get("seed", 0)))

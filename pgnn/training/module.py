@@ -13,7 +13,8 @@ from pgnn.training.normalizer import TargetNormalizer
 
 
 class PgnnModule(L.LightningModule):
-    """Wraps `build_model(config["model"], targets)` (`self.config`: the config with model defaults filled in); `predict(batch)` returns {target: [B, ...]} in data units.
+    """Wraps `build_model(config["model"], targets)`; `self.config` is the config with the model defaults filled in.
+    `predict(batch)` returns {target: [B, ...]} in data units.
 
     Logged per epoch: train_loss, val_loss, val_mae_<target> (data units), val_score = sum of MAE / std over
     targets (the quantity checkpointing and early stopping minimize), lr.
@@ -46,7 +47,7 @@ class PgnnModule(L.LightningModule):
         loss = 0.0
         score = 0.0
         for t in self.targets:
-            y = batch[f"y_{t.name}"]
+            y = getattr(batch, f"y_{t.name}")
             pred = out[t.name]
             loss = loss + self.weights[t.name] * self.losses[t.name](pred, self.normalizer.normalize(t.name, y))
             if stage != "train":

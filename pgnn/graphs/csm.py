@@ -1,0 +1,232 @@
+"""Continuous symmetry measures (Pinsky & Avnir) of coordination motifs against ideal polyhedra, as ChemEnv defines them.
+
+Definition (ChemEnv, `symmetry_measure` on `points_wcs_ctwcc`): the motif is the central atom plus its n neighbours,
+and the ideal polyhedron is its centre plus its n vertices; both point sets are centred on their own centroid
+(centre included). With P the motif points and Q the ideal points ([n + 1, 3], centre first and fixed),
+
+    CSM = 100 * min_{perm, O, s} |Q - s O P_perm|^2 / |Q|^2 = 100 * (1 - max_perm (sum sigma(P_perm^T Q))^2 / (|P|^2 |Q|^2))
+
+where O runs over all orthogonal 3x3 matrices (ChemEnv's SVD alignment does not exclude reflections), s > 0 is a
+scale, and sigma are the singular values. The value lies in [0, 100]; 0 is the ideal shape.
+
+The permutation search (the expensive part) is done for many motifs at once:
+  1. candidate orientations: two anchor neighbours of the motif (the nearest one, and the one most perpendicular
+     to it) are sent onto every ordered pair (representative vertex of each vertex class of the ideal polyhedron,
+     any other vertex), with and without a reflection;
+  2. for every candidate, assign each neighbour to its nearest ideal vertex; if that is a permutation, fit the best
+     orthogonal map + scale (Kabsch/Procrustes via SVD) and re-assign; repeated a few times (vectorized over motifs
+     and candidates);
+  3. the best valid permutation wins; motifs where no candidate gives a valid permutation fall back to a
+     Hungarian assignment (scipy) on the best orientation.
+Nearest-vertex assignments that are permutations are optimal for their orientation, so the result is a local
+optimum in both permutation and orientation, started from every symmetry-distinct anchor placement.
+Ideal polyhedra are the coordinates shipped with pymatgen's ChemEnv (read once, cached).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+#: Ideal polyhedra used by default (ChemEnv mp_symbols), coordination numbers 2 to 12.
+CSM_GEOMETRIES: tuple[str, ...] = (
+    "L:2", "A:2",
+    "TL:3", "TY:3", "TS:3",
+    "T:4", "S:4", "SS:4",
+    "PP:5", "S:5", "T:5",
+    "O:6", "T:6", "PP:6",
+    "PB:7", "ST:7", "ET:7", "FO:7",
+    "C:8", "SA:8", "SBT:8", "DD:8", "HB:8",
+    "TT_1:9", "TC:9", "HD:9",
+    "PP:10", "PA:10",
+    "PCPA:11", "H:11", "DI:11",
+    "I:12", "C:12", "AC:12", "HP:12", "HA:12",
+)
+
+
+@lru_cache(maxsize=None)
+def ideal_polyhedron(symbol: str) -> np.ndarray:
+    """[n, 3] float64 vertices of the ideal polyhedron `symbol` (ChemEnv mp_symbol), centre at the origin."""
+    cg = _all_geometries().get_geometry_from_mp_symbol(symbol)
+    pts = np.asarray(cg.points, dtype=np.float64) - np.asarray(cg.get_central_site(), dtype=np.float64)
+    return pts
+
+
+@lru_cache(maxsize=1)
+def _all_geometries():
+    from pymatgen.analysis.chemenv.coordination_environments.coordination_geometries import (
+        AllCoordinationGeometries,
+    )
+
+    return AllCoordinationGeometries()
+
+
+def _with_centre(points: np.ndarray) -> np.ndarray:
+    """[..., n, 3] neighbours (centre at origin) -> [..., n + 1, 3] centre + neighbours, centred on their centroid."""
+    z = np.zeros(points.shape[:-2] + (1, 3))
+    allp = np.concatenate([z, points], axis=-2)
+    return allp - allp.mean(-2, keepdims=True)
+
+
+def _frame(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Orthonormal frames [..., 3, 3] (rows e1, e2, e3) from two non-parallel vectors a, b [..., 3]."""
+    e1 = a / np.linalg.norm(a, axis=-1, keepdims=True)
+    b2 = b - np.sum(b * e1, -1, keepdims=True) * e1
+    e2 = b2 / np.maximum(np.linalg.norm(b2, axis=-1, keepdims=True), 1e-300)
+    e3 = np.cross(e1, e2)
+    return np.stack([e1, e2, e3], axis=-2)
+
+
+@lru_cache(maxsize=None)
+def _reference(symbol: str):
+    """Cached per geometry: centred/normalized ideal points Qc [n+1, 3] and candidate target frames [C, 3, 3]."""
+    Q = ideal_polyhedron(symbol)
+    n = len(Q)
+    Qc = _with_centre(Q)
+    Qc = Qc / np.linalg.norm(Qc)
+    # vertex classes by their sorted distance profile (a cheap stand-in for symmetry orbits)
+    dists = np.linalg.norm(Q[:, None] - Q[None], axis=-1)
+    prof = np.round(np.sort(np.concatenate([dists, np.linalg.norm(Q, axis=1)[:, None]], 1), axis=1), 6)
+    _, reps = np.unique(prof, axis=0, return_index=True)
+    frames = []
+    for i in sorted(reps):
+        for j in range(n):
+            if j == i:
+                continue
+            c = np.cross(Q[i], Q[j])
+            if np.linalg.norm(c) < 1e-6 * np.linalg.norm(Q[i]) * np.linalg.norm(Q[j]):
+                continue  # collinear pair cannot fix an orientation
+            F = _frame(Q[i], Q[j])
+            frames.append(F)
+            Fm = F.copy()
+            Fm[2] *= -1.0  # mirrored target frame
+            frames.append(Fm)
+    if not frames:  # n <= 2 or all collinear: any frame
+        frames = [np.eye(3)]
+    return Qc, np.stack(frames)
+
+
+def _anchor_frames(P: np.ndarray, n_anchors: int = 3) -> np.ndarray:
+    """[M, A, 3, 3] motif frames: anchor a = each of the `n_anchors` nearest neighbours, b = the neighbour most
+    perpendicular to a (any perpendicular direction if all neighbours are collinear with a)."""
+    M, n, _ = P.shape
+    r = np.linalg.norm(P, axis=-1)
+    order = np.argsort(r, axis=1, kind="stable")[:, : min(n_anchors, n)]
+    u = P / r[..., None]
+    frames = []
+    for k in range(order.shape[1]):
+        a = P[np.arange(M), order[:, k]]
+        ua = a / np.linalg.norm(a, axis=-1, keepdims=True)
+        cosang = np.abs(np.einsum("mnc,mc->mn", u, ua))
+        b = P[np.arange(M), np.argmin(cosang, axis=1)]
+        ub = b / np.linalg.norm(b, axis=-1, keepdims=True)
+        degenerate = np.linalg.norm(np.cross(ua, ub), axis=-1) < 1e-8
+        if degenerate.any():
+            helper = np.where(np.abs(ua[:, :1]) < 0.9, np.array([[1.0, 0, 0]]), np.array([[0, 1.0, 0]]))
+            b = np.where(degenerate[:, None], helper, b)
+        frames.append(_frame(a, b))
+    return np.stack(frames, axis=1)
+
+
+def _score(Pc: np.ndarray, Qc: np.ndarray, assign: np.ndarray):
+    """Sum of singular values of P_perm^T Q and the orthogonal map O (P -> Q).
+
+    Pc [..., n+1, 3]; assign [..., n]: neighbour i of the motif goes to ideal vertex assign[i] (a permutation).
+    """
+    perm = np.argsort(assign, axis=-1)  # ideal vertex j receives motif neighbour perm[j]
+    idx = np.concatenate([np.zeros(perm.shape[:-1] + (1,), dtype=perm.dtype), perm + 1], axis=-1)
+    Pp = np.take_along_axis(Pc, idx[..., None], axis=-2)
+    H = np.swapaxes(Pp, -1, -2) @ Qc  # [..., 3, 3]
+    U, S, Vt = np.linalg.svd(H)
+    O = np.swapaxes(Vt, -1, -2) @ np.swapaxes(U, -1, -2)  # rotate column vectors of P onto Q
+    return S.sum(-1), O
+
+
+def _assign(Pc: np.ndarray, Qc: np.ndarray, O: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Greedy one-to-one assignment of the neighbours of s*O*P to ideal vertices, vectorized.
+
+    Repeatedly takes the closest remaining (neighbour, vertex) pair; when the nearest vertices are already distinct
+    this is the optimal assignment for that orientation. Returns [..., n] ideal vertex of each neighbour.
+    """
+    X = s[..., None, None] * np.einsum("...ij,...nj->...ni", O, Pc[..., 1:, :])
+    d2 = np.sum((X[..., :, None, :] - Qc[1:]) ** 2, -1)  # [..., n, n]
+    n = d2.shape[-1]
+    flat = d2.reshape(-1, n, n).copy()
+    B = flat.shape[0]
+    out = np.zeros((B, n), dtype=np.int64)
+    rows = np.arange(B)
+    for _ in range(n):
+        k = np.argmin(flat.reshape(B, -1), axis=1)
+        i, j = k // n, k % n
+        out[rows, i] = j
+        flat[rows, i, :] = np.inf
+        flat[rows, :, j] = np.inf
+    return out.reshape(d2.shape[:-1])
+
+
+def _csm_fixed_size(P: np.ndarray, symbol: str, n_iter: int = 4, polish: bool = False) -> np.ndarray:
+    """[M] CSM of M motifs with exactly n neighbours (P [M, n, 3], centre at origin) against `symbol` (n vertices)."""
+    M, n, _ = P.shape
+    Qc, target = _reference(symbol)
+    assert Qc.shape[0] == n + 1, (symbol, n)
+    Pc = _with_centre(P)
+    norms = np.linalg.norm(Pc, axis=(1, 2))
+    Pc = Pc / norms[:, None, None]
+    if n == 1:
+        return np.zeros(M)
+    src = _anchor_frames(P)  # [M, A, 3, 3]
+    # candidate orientation O = T^T F (maps motif frame rows onto target frame rows), all (target, anchor) pairs
+    O = np.einsum("cki,makj->mcaij", target, src).reshape(M, -1, 3, 3)  # [M, C, 3, 3]
+    C = O.shape[1]
+    Pb = np.broadcast_to(Pc[:, None], (M, C) + Pc.shape[1:])
+    s = np.ones((M, C))
+    best = np.full((M, C), -np.inf)
+    for _ in range(n_iter):
+        a = _assign(Pb, Qc, O, s)
+        sig, O = _score(Pb, Qc, a)
+        best = np.maximum(best, sig)
+        s = sig  # |Pc| = |Qc| = 1: the optimal scale is the sum of singular values
+    # polish the best orientation of each motif with an exact (Hungarian) assignment
+    ibest = np.argmax(best, 1)
+    sig = best[np.arange(M), ibest]
+    if polish:
+        Ob, sb = O[np.arange(M), ibest], s[np.arange(M), ibest]
+        X = sb[:, None, None] * np.einsum("mij,mnj->mni", Ob, Pc[:, 1:])
+        cost = np.sum((X[:, :, None, :] - Qc[1:]) ** 2, -1)
+        cols = np.stack([linear_sum_assignment(c)[1] for c in cost])
+        sig = np.maximum(sig, _score(Pc, Qc, cols)[0])
+    return np.clip(100.0 * (1.0 - sig**2), 0.0, 100.0)
+
+
+def continuous_symmetry_measures(
+    vectors: np.ndarray,
+    mask: np.ndarray,
+    geometries: tuple[str, ...] = CSM_GEOMETRIES,
+    fill: float = 100.0,
+    chunk: int = 2_000_000,
+) -> np.ndarray:
+    """CSM of padded motifs against each ideal polyhedron of the same coordination number.
+
+    vectors: [M, K, 3] centre -> neighbour vectors (Angstrom), padded; mask: [M, K] bool.
+    Returns [M, len(geometries)] float64 in [0, 100]; entries whose polyhedron has a different number of vertices
+    than the motif are `fill` (100 = maximally unlike).
+    """
+    vectors = np.asarray(vectors, dtype=np.float64)
+    mask = np.asarray(mask, dtype=bool)
+    M = vectors.shape[0]
+    out = np.full((M, len(geometries)), float(fill))
+    size = mask.sum(1)
+    for gi, sym in enumerate(geometries):
+        n = len(ideal_polyhedron(sym))
+        rows = np.flatnonzero(size == n)
+        if len(rows) == 0:
+            continue
+        # members are the first `size` slots of each row (as `first_shells` fills them)
+        P = vectors[rows, :n]
+        C = _reference(sym)[1].shape[0]
+        step = max(1, chunk // (3 * C * n * n * 3))
+        for s0 in range(0, len(rows), step):
+            out[rows[s0: s0 + step], gi] = _csm_fixed_size(P[s0: s0 + step], sym)
+    return out

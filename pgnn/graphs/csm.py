@@ -10,16 +10,16 @@ where O runs over all orthogonal 3x3 matrices (ChemEnv's SVD alignment does not 
 scale, and sigma are the singular values. The value lies in [0, 100]; 0 is the ideal shape.
 
 The permutation search (the expensive part) is done for many motifs at once:
-  1. candidate orientations: two anchor neighbours of the motif (the nearest one, and the one most perpendicular
-     to it) are sent onto every ordered pair (representative vertex of each vertex class of the ideal polyhedron,
+  1. candidate orientations: two anchor neighbours of the motif (one of its three nearest, and the one most
+     perpendicular to it) are sent onto every ordered pair (representative vertex of each vertex class of the ideal polyhedron,
      any other vertex), with and without a reflection;
-  2. for every candidate, assign each neighbour to its nearest ideal vertex; if that is a permutation, fit the best
-     orthogonal map + scale (Kabsch/Procrustes via SVD) and re-assign; repeated a few times (vectorized over motifs
-     and candidates);
-  3. the best valid permutation wins; motifs where no candidate gives a valid permutation fall back to a
-     Hungarian assignment (scipy) on the best orientation.
+  2. for every candidate, assign each neighbour to its nearest ideal vertex (greedy matching where two neighbours
+     want the same vertex), fit the best orthogonal map + scale (Procrustes via SVD); the best few candidates are
+     re-assigned and re-fitted a few more times (vectorized over motifs and candidates);
+  3. the best permutation over all candidates wins.
 Nearest-vertex assignments that are permutations are optimal for their orientation, so the result is a local
-optimum in both permutation and orientation, started from every symmetry-distinct anchor placement.
+optimum in both permutation and orientation, started from every symmetry-distinct anchor placement. Congruent
+motifs (same sorted pairwise distances, e.g. symmetry-equivalent atoms) are computed once.
 Ideal polyhedra are the coordinates shipped with pymatgen's ChemEnv (read once, cached).
 """
 
@@ -28,7 +28,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 #: Ideal polyhedra used by default (ChemEnv mp_symbols), coordination numbers 2 to 12.
 CSM_GEOMETRIES: tuple[str, ...] = (
@@ -145,35 +144,46 @@ def _score(Pc: np.ndarray, Qc: np.ndarray, assign: np.ndarray):
 
 
 def _assign(Pc: np.ndarray, Qc: np.ndarray, O: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Greedy one-to-one assignment of the neighbours of s*O*P to ideal vertices, vectorized.
+    """One-to-one assignment of the neighbours of s*O*P to ideal vertices, vectorized. Returns [..., n].
 
-    Repeatedly takes the closest remaining (neighbour, vertex) pair; when the nearest vertices are already distinct
-    this is the optimal assignment for that orientation. Returns [..., n] ideal vertex of each neighbour.
+    Each neighbour takes its nearest vertex; where two neighbours want the same vertex, a greedy matching
+    (closest remaining pair first) is used instead. A nearest-vertex assignment that is a permutation is the
+    optimal assignment for that orientation.
     """
-    X = s[..., None, None] * np.einsum("...ij,...nj->...ni", O, Pc[..., 1:, :])
-    d2 = np.sum((X[..., :, None, :] - Qc[1:]) ** 2, -1)  # [..., n, n]
+    X = s[..., None, None] * (Pc[..., 1:, :] @ np.swapaxes(O, -1, -2))  # rows: O @ p
+    Qv = Qc[1:]
+    d2 = (X * X).sum(-1)[..., :, None] + (Qv * Qv).sum(-1) - 2.0 * (X @ Qv.T)  # [..., n, n] squared distances
     n = d2.shape[-1]
-    flat = d2.reshape(-1, n, n).copy()
-    B = flat.shape[0]
-    out = np.zeros((B, n), dtype=np.int64)
-    rows = np.arange(B)
-    for _ in range(n):
-        k = np.argmin(flat.reshape(B, -1), axis=1)
-        i, j = k // n, k % n
-        out[rows, i] = j
-        flat[rows, i, :] = np.inf
-        flat[rows, :, j] = np.inf
-    return out.reshape(d2.shape[:-1])
+    lead = d2.shape[:-2]
+    flat = d2.reshape(-1, n, n)
+    out = np.argmin(flat, -1)
+    clash = np.flatnonzero(~np.all(np.sort(out, -1) == np.arange(n), -1))
+    if len(clash):
+        sub = flat[clash].copy()
+        B = len(clash)
+        fix = np.zeros((B, n), dtype=np.int64)
+        rows = np.arange(B)
+        for _ in range(n):
+            k = np.argmin(sub.reshape(B, -1), axis=1)
+            i, j = k // n, k % n
+            fix[rows, i] = j
+            sub[rows, i, :] = np.inf
+            sub[rows, :, j] = np.inf
+        out[clash] = fix
+    return out.reshape(lead + (n,))
 
 
-def _csm_fixed_size(P: np.ndarray, symbol: str, n_iter: int = 4, polish: bool = False) -> np.ndarray:
-    """[M] CSM of M motifs with exactly n neighbours (P [M, n, 3], centre at origin) against `symbol` (n vertices)."""
+def _csm_fixed_size(P: np.ndarray, symbol: str, n_iter: int = 4, keep: int = 6) -> np.ndarray:
+    """[M] CSM of M motifs with exactly n neighbours (P [M, n, 3], centre at origin) against `symbol` (n vertices).
+
+    One assignment from every candidate orientation; the `keep` candidates with the largest overlap get a
+    Procrustes fit and `n_iter - 1` more assignment + fit rounds.
+    """
     M, n, _ = P.shape
     Qc, target = _reference(symbol)
     assert Qc.shape[0] == n + 1, (symbol, n)
     Pc = _with_centre(P)
-    norms = np.linalg.norm(Pc, axis=(1, 2))
-    Pc = Pc / norms[:, None, None]
+    Pc = Pc / np.linalg.norm(Pc, axis=(1, 2))[:, None, None]
     if n == 1:
         return np.zeros(M)
     src = _anchor_frames(P)  # [M, A, 3, 3]
@@ -181,23 +191,36 @@ def _csm_fixed_size(P: np.ndarray, symbol: str, n_iter: int = 4, polish: bool = 
     O = np.einsum("cki,makj->mcaij", target, src).reshape(M, -1, 3, 3)  # [M, C, 3, 3]
     C = O.shape[1]
     Pb = np.broadcast_to(Pc[:, None], (M, C) + Pc.shape[1:])
-    s = np.ones((M, C))
-    best = np.full((M, C), -np.inf)
-    for _ in range(n_iter):
-        a = _assign(Pb, Qc, O, s)
-        sig, O = _score(Pb, Qc, a)
-        best = np.maximum(best, sig)
-        s = sig  # |Pc| = |Qc| = 1: the optimal scale is the sum of singular values
-    # polish the best orientation of each motif with an exact (Hungarian) assignment
-    ibest = np.argmax(best, 1)
-    sig = best[np.arange(M), ibest]
-    if polish:
-        Ob, sb = O[np.arange(M), ibest], s[np.arange(M), ibest]
-        X = sb[:, None, None] * np.einsum("mij,mnj->mni", Ob, Pc[:, 1:])
-        cost = np.sum((X[:, :, None, :] - Qc[1:]) ** 2, -1)
-        cols = np.stack([linear_sum_assignment(c)[1] for c in cost])
-        sig = np.maximum(sig, _score(Pc, Qc, cols)[0])
-    return np.clip(100.0 * (1.0 - sig**2), 0.0, 100.0)
+    a = _assign(Pb, Qc, O, np.ones((M, C)))
+    # rank candidates by the overlap of the assigned points in the candidate orientation (no SVD yet)
+    idx = np.concatenate([np.zeros((M, C, 1), dtype=np.int64), np.argsort(a, -1) + 1], axis=-1)
+    Pp = np.take_along_axis(Pb, idx[..., None], axis=-2)
+    overlap = np.einsum("mcij,mcnj,ni->mc", O, Pp, Qc)
+    k = min(keep, C)
+    top = np.argsort(-overlap, axis=1)[:, :k]
+    a = np.take_along_axis(a, top[..., None], axis=1)
+    Pk = np.broadcast_to(Pc[:, None], (M, k) + Pc.shape[1:])
+    s, O = _score(Pk, Qc, a)  # |Pc| = |Qc| = 1: the optimal scale is the sum of singular values
+    best = s.max(1)
+    for _ in range(n_iter - 1):
+        a = _assign(Pk, Qc, O, s)
+        s, O = _score(Pk, Qc, a)
+        best = np.maximum(best, s.max(1))
+    return np.clip(100.0 * (1.0 - best**2), 0.0, 100.0)
+
+
+def _dedupe(P: np.ndarray, decimals: int = 6):
+    """Group motifs that are similar: same sorted multiset of pairwise distances (centre included) up to scale.
+
+    Returns (index of one representative per group, inverse [M] mapping every motif to its group)."""
+    M, n, _ = P.shape
+    allp = np.concatenate([np.zeros((M, 1, 3)), P], axis=1)
+    iu = np.triu_indices(n + 1, 1)
+    d = np.linalg.norm(allp[:, :, None] - allp[:, None], axis=-1)[:, iu[0], iu[1]]
+    d = d / d.max(axis=1, keepdims=True)  # the CSM does not depend on the scale
+    key = np.round(np.sort(d, axis=1), decimals)
+    _, rep, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return rep, inv.reshape(-1)
 
 
 def continuous_symmetry_measures(
@@ -206,18 +229,20 @@ def continuous_symmetry_measures(
     geometries: tuple[str, ...] = CSM_GEOMETRIES,
     fill: float = 100.0,
     chunk: int = 2_000_000,
+    dedupe: bool = True,
 ) -> np.ndarray:
     """CSM of padded motifs against each ideal polyhedron of the same coordination number.
 
     vectors: [M, K, 3] centre -> neighbour vectors (Angstrom), padded; mask: [M, K] bool.
     Returns [M, len(geometries)] float64 in [0, 100]; entries whose polyhedron has a different number of vertices
-    than the motif are `fill` (100 = maximally unlike).
+    than the motif are `fill` (100 = maximally unlike). With `dedupe`, motifs congruent up to scale are computed once.
     """
     vectors = np.asarray(vectors, dtype=np.float64)
     mask = np.asarray(mask, dtype=bool)
     M = vectors.shape[0]
     out = np.full((M, len(geometries)), float(fill))
     size = mask.sum(1)
+    groups: dict[int, tuple] = {}
     for gi, sym in enumerate(geometries):
         n = len(ideal_polyhedron(sym))
         rows = np.flatnonzero(size == n)
@@ -225,8 +250,12 @@ def continuous_symmetry_measures(
             continue
         # members are the first `size` slots of each row (as `first_shells` fills them)
         P = vectors[rows, :n]
+        if n not in groups:
+            groups[n] = _dedupe(P) if dedupe else (np.arange(len(P)), np.arange(len(P)))
+        rep, inv = groups[n]  # congruent motifs share their CSM values
+        Pu = P[rep]
         C = _reference(sym)[1].shape[0]
         step = max(1, chunk // (3 * C * n * n * 3))
-        for s0 in range(0, len(rows), step):
-            out[rows[s0: s0 + step], gi] = _csm_fixed_size(P[s0: s0 + step], sym)
+        vals = np.concatenate([_csm_fixed_size(Pu[s0: s0 + step], sym) for s0 in range(0, len(Pu), step)])
+        out[rows, gi] = vals[inv]
     return out

@@ -123,7 +123,8 @@ def _op(t: str, g: _Geometry) -> np.ndarray:
         out = np.zeros(M)
         out[g.n == 1] = 1.0
         many = g.n > 1
-        out[many] = 1.0 - d[many, 0] / d[many, 1]
+        if many.any():
+            out[many] = 1.0 - d[many, 0] / d[many, 1]
         return out
     if t in ("q2", "q4", "q6"):
         ell = int(t[1])
@@ -248,7 +249,13 @@ def order_parameters(vectors: np.ndarray, mask: np.ndarray, types: tuple[str, ..
     """
     vectors = np.asarray(vectors, dtype=np.float64)
     mask = np.asarray(mask, dtype=bool)
-    if vectors.shape[0] == 0:
-        return np.zeros((0, len(types)))
-    geo = _Geometry(vectors, mask)
-    return np.stack([_op(t, geo) for t in types], axis=1)
+    out = np.zeros((vectors.shape[0], len(types)))
+    # motifs are grouped by their number of neighbours so that the (j, k, l) arrays carry no padding
+    size = mask.sum(1)
+    for n in np.unique(size):
+        rows = np.flatnonzero(size == n)
+        order = np.argsort(~mask[rows], axis=1, kind="stable")[:, :n]  # real neighbours first
+        v = np.take_along_axis(vectors[rows], order[..., None], axis=1)
+        geo = _Geometry(v, np.ones((len(rows), int(n)), dtype=bool))
+        out[rows] = np.stack([_op(t, geo) for t in types], axis=1)
+    return out

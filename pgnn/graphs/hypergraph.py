@@ -15,7 +15,8 @@ of the hyperedge, 1, 2, ... = the other members in the order documented per type
            x [N, 30 + 36 + 1] = local structure order parameters (`order_params.OP_TYPES`, undefined -> 0),
            continuous symmetry measures / 100 against `csm.CSM_GEOMETRIES` (1 when the polyhedron has a
            different number of vertices), coordination number; incidences (i, 0), each shell member (j, 1).
-  cell     one hyperedge holding every atom; x [1, 1] = volume per atom (Angstrom^3); incidences (i, 1).
+  unit_cell  one hyperedge holding every atom; x [1, 1] = volume per atom (Angstrom^3); incidences (i, 1).
+           (Named `unit_cell`, not `cell`: `cell` is already the graph-level lattice attribute.)
 
 All features are functions of distances and angles only: invariant under rotations and atom permutations.
 """
@@ -33,11 +34,11 @@ from pgnn.graphs.motifs import first_shells
 from pgnn.graphs.neighbors import Neighbors, neighbor_list
 from pgnn.graphs.order_params import OP_TYPES, order_parameters
 
-HYPEREDGE_TYPES = ("bond", "triplet", "motif", "cell")
+HYPEREDGE_TYPES = ("bond", "triplet", "motif", "unit_cell")
 #: Bump when the output of `build_crystal_hypergraph` changes (part of the featurizer cache key).
 HYPERGRAPH_BUILDER_VERSION = "1"
 #: Width of the feature vector of each hyperedge type.
-FEATURE_DIMS = {"bond": 1, "triplet": 3, "motif": len(OP_TYPES) + len(CSM_GEOMETRIES) + 1, "cell": 1}
+FEATURE_DIMS = {"bond": 1, "triplet": 3, "motif": len(OP_TYPES) + len(CSM_GEOMETRIES) + 1, "unit_cell": 1}
 
 
 def _subset(nb: Neighbors, keep: np.ndarray) -> Neighbors:
@@ -193,12 +194,12 @@ def _geometry(structure, hyperedges, cutoff, max_neighbors, max_triplets_per_ato
     if "triplet" in hyperedges:
         _add_triplets(data, bonds, n, max_triplets_per_atom, dtype)
 
-    if "cell" in hyperedges:
-        data["cell"].x = torch.tensor([[abs(np.linalg.det(cell)) / n]], dtype=dtype)
-        data["cell"].num_nodes = 1
+    if "unit_cell" in hyperedges:
+        data["unit_cell"].x = torch.tensor([[abs(np.linalg.det(cell)) / n]], dtype=dtype)
+        data["unit_cell"].num_nodes = 1
         ei, role = _incidence(np.arange(n), np.zeros(n, dtype=np.int64), np.ones(n, dtype=np.int64))
-        data["atom", "in", "cell"].edge_index = ei
-        data["atom", "in", "cell"].role = role
+        data["atom", "in", "unit_cell"].edge_index = ei
+        data["atom", "in", "unit_cell"].role = role
     return data, nb_all, n
 
 

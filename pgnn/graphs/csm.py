@@ -9,7 +9,8 @@ and the ideal polyhedron is its centre plus its n vertices; both point sets are 
 where O runs over all orthogonal 3x3 matrices (ChemEnv's SVD alignment does not exclude reflections), s > 0 is a
 scale, and sigma are the singular values. The value lies in [0, 100]; 0 is the ideal shape.
 
-The permutation search (the expensive part) is done for many motifs at once:
+For up to EXHAUSTIVE_MAX = 6 neighbours every permutation is tried (exact). For larger motifs the permutation
+search (the expensive part) is done for many motifs at once:
   1. candidate orientations: two anchor neighbours of the motif (one of its three nearest, and the one most
      perpendicular to it) are sent onto every ordered pair (representative vertex of each vertex class of the ideal polyhedron,
      any other vertex), with and without a reflection;
@@ -47,19 +48,21 @@ CSM_GEOMETRIES: tuple[str, ...] = (
 
 @lru_cache(maxsize=None)
 def ideal_polyhedron(symbol: str) -> np.ndarray:
-    """[n, 3] float64 vertices of the ideal polyhedron `symbol` (ChemEnv mp_symbol), centre at the origin."""
-    cg = _all_geometries().get_geometry_from_mp_symbol(symbol)
-    pts = np.asarray(cg.points, dtype=np.float64) - np.asarray(cg.get_central_site(), dtype=np.float64)
-    return pts
+    """[n, 3] float64 vertices of the ideal polyhedron `symbol` (ChemEnv mp_symbol), centre at the origin.
 
+    Read from the geometry files shipped with pymatgen's ChemEnv (read directly: importing ChemEnv takes seconds).
+    """
+    import json
+    from importlib.resources import files
 
-@lru_cache(maxsize=1)
-def _all_geometries():
-    from pymatgen.analysis.chemenv.coordination_environments.coordination_geometries import (
-        AllCoordinationGeometries,
-    )
-
-    return AllCoordinationGeometries()
+    folder = files("pymatgen.analysis.chemenv.coordination_environments") / "coordination_geometries_files"
+    name = symbol.replace(":", "#") + ".json"
+    try:
+        raw = json.loads((folder / name).read_text())
+    except FileNotFoundError:
+        raise ValueError(f"unknown ChemEnv geometry {symbol!r}") from None
+    centre = np.asarray(raw.get("central_site") or [0.0, 0.0, 0.0], dtype=np.float64)
+    return np.asarray(raw["points"], dtype=np.float64) - centre
 
 
 def _with_centre(points: np.ndarray) -> np.ndarray:
@@ -69,12 +72,23 @@ def _with_centre(points: np.ndarray) -> np.ndarray:
     return allp - allp.mean(-2, keepdims=True)
 
 
+#: Motifs with at most this many neighbours are matched by trying every permutation (6! = 720).
+EXHAUSTIVE_MAX = 6
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cross product over the last axis (np.cross is slow on small arrays)."""
+    return np.stack([a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1],
+                     a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2],
+                     a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]], axis=-1)
+
+
 def _frame(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Orthonormal frames [..., 3, 3] (rows e1, e2, e3) from two non-parallel vectors a, b [..., 3]."""
     e1 = a / np.linalg.norm(a, axis=-1, keepdims=True)
     b2 = b - np.sum(b * e1, -1, keepdims=True) * e1
     e2 = b2 / np.maximum(np.linalg.norm(b2, axis=-1, keepdims=True), 1e-300)
-    e3 = np.cross(e1, e2)
+    e3 = _cross(e1, e2)
     return np.stack([e1, e2, e3], axis=-2)
 
 
@@ -121,7 +135,7 @@ def _anchor_frames(P: np.ndarray, n_anchors: int = 3) -> np.ndarray:
         cosang = np.abs(np.einsum("mnc,mc->mn", u, ua))
         b = P[np.arange(M), np.argmin(cosang, axis=1)]
         ub = b / np.linalg.norm(b, axis=-1, keepdims=True)
-        degenerate = np.linalg.norm(np.cross(ua, ub), axis=-1) < 1e-8
+        degenerate = np.linalg.norm(_cross(ua, ub), axis=-1) < 1e-8
         if degenerate.any():
             helper = np.where(np.abs(ua[:, :1]) < 0.9, np.array([[1.0, 0, 0]]), np.array([[0, 1.0, 0]]))
             b = np.where(degenerate[:, None], helper, b)
@@ -173,7 +187,7 @@ def _assign(Pc: np.ndarray, Qc: np.ndarray, O: np.ndarray, s: np.ndarray) -> np.
     return out.reshape(lead + (n,))
 
 
-def _csm_fixed_size(P: np.ndarray, symbol: str, n_iter: int = 4, keep: int = 6) -> np.ndarray:
+def _csm_fixed_size(P: np.ndarray, symbol: str, n_iter: int = 4, keep: int = 6, src=None) -> np.ndarray:
     """[M] CSM of M motifs with exactly n neighbours (P [M, n, 3], centre at origin) against `symbol` (n vertices).
 
     One assignment from every candidate orientation; the `keep` candidates with the largest overlap get a
@@ -186,7 +200,15 @@ def _csm_fixed_size(P: np.ndarray, symbol: str, n_iter: int = 4, keep: int = 6) 
     Pc = Pc / np.linalg.norm(Pc, axis=(1, 2))[:, None, None]
     if n == 1:
         return np.zeros(M)
-    src = _anchor_frames(P)  # [M, A, 3, 3]
+    if n <= EXHAUSTIVE_MAX:  # few permutations: try them all (exact minimum)
+        perms = _permutations(n)
+        best = np.zeros(M)
+        for s0 in range(0, len(perms), 120):
+            a = np.broadcast_to(perms[s0: s0 + 120][None], (M,) + perms[s0: s0 + 120].shape)
+            Pb = np.broadcast_to(Pc[:, None], (M, a.shape[1]) + Pc.shape[1:])
+            best = np.maximum(best, _score(Pb, Qc, a)[0].max(1))
+        return np.clip(100.0 * (1.0 - best**2), 0.0, 100.0)
+    src = _anchor_frames(P) if src is None else src  # [M, A, 3, 3]
     # candidate orientation O = T^T F (maps motif frame rows onto target frame rows), all (target, anchor) pairs
     O = np.einsum("cki,makj->mcaij", target, src).reshape(M, -1, 3, 3)  # [M, C, 3, 3]
     C = O.shape[1]
@@ -207,6 +229,14 @@ def _csm_fixed_size(P: np.ndarray, symbol: str, n_iter: int = 4, keep: int = 6) 
         s, O = _score(Pk, Qc, a)
         best = np.maximum(best, s.max(1))
     return np.clip(100.0 * (1.0 - best**2), 0.0, 100.0)
+
+
+@lru_cache(maxsize=None)
+def _permutations(n: int) -> np.ndarray:
+    """[n!, n] all permutations of range(n)."""
+    import itertools
+
+    return np.array(list(itertools.permutations(range(n))), dtype=np.int64)
 
 
 def _dedupe(P: np.ndarray, decimals: int = 6):
@@ -251,11 +281,13 @@ def continuous_symmetry_measures(
         # members are the first `size` slots of each row (as `first_shells` fills them)
         P = vectors[rows, :n]
         if n not in groups:
-            groups[n] = _dedupe(P) if dedupe else (np.arange(len(P)), np.arange(len(P)))
-        rep, inv = groups[n]  # congruent motifs share their CSM values
+            rep, inv = _dedupe(P) if dedupe else (np.arange(len(P)), np.arange(len(P)))
+            groups[n] = (rep, inv, _anchor_frames(P[rep]))
+        rep, inv, src = groups[n]  # congruent motifs share their CSM values
         Pu = P[rep]
         C = _reference(sym)[1].shape[0]
         step = max(1, chunk // (3 * C * n * n * 3))
-        vals = np.concatenate([_csm_fixed_size(Pu[s0: s0 + step], sym) for s0 in range(0, len(Pu), step)])
+        vals = np.concatenate([_csm_fixed_size(Pu[s0: s0 + step], sym, src=src[s0: s0 + step])
+                               for s0 in range(0, len(Pu), step)])
         out[rows, gi] = vals[inv]
     return out

@@ -20,6 +20,8 @@ DEFAULTS = {
     "cutoff": 8.0,  # Angstrom
     "max_neighbors": 12,
     "hyperedges": ["bond", "triplet", "motif"],
+    # hyperedge types the featurizer builds (default: `hyperedges`); a superset lets variants share one graph cache
+    "featurize_hyperedges": None,
     "max_triplets_per_atom": 21,  # all pairs of the 7 nearest bonds
     "motif_window": 0.5,
     "motif_gap": 0.1,
@@ -76,8 +78,9 @@ class CHGCNN(nn.Module):
     @staticmethod
     def graph_options(model_config: dict) -> dict:
         cfg = {**DEFAULTS, **model_config}
+        types = set(cfg["hyperedges"]) | set(cfg["featurize_hyperedges"] or [])
         return {
-            "hyperedges": sorted(cfg["hyperedges"], key=HYPEREDGE_TYPES.index),
+            "hyperedges": sorted(types, key=HYPEREDGE_TYPES.index),
             "cutoff": float(cfg["cutoff"]),
             "max_neighbors": cfg["max_neighbors"],
             "max_triplets_per_atom": cfg["max_triplets_per_atom"],

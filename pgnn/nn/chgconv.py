@@ -42,9 +42,9 @@ def segment_aggregate(values: torch.Tensor, index: torch.Tensor, num: int, how: 
     Empty segments give 0. std = sqrt(var + 1e-8) (population variance).
     """
     Fdim = values.shape[1]
-    counts = torch.zeros(num, dtype=values.dtype, device=values.device).index_add_(
-        0, index, torch.ones_like(index, dtype=values.dtype)
-    ).clamp_min(1.0)[:, None]
+    raw = torch.zeros(num, dtype=values.dtype, device=values.device).index_add_(
+        0, index, torch.ones_like(index, dtype=values.dtype))[:, None]
+    counts = raw.clamp_min(1.0)
     out = []
     mean = None
     idx = index[:, None].expand(-1, Fdim)
@@ -55,7 +55,7 @@ def segment_aggregate(values: torch.Tensor, index: torch.Tensor, num: int, how: 
             out.append(mean)
         elif a == "std":
             sq = values.new_zeros(num, Fdim).index_add_(0, index, values * values) / counts
-            out.append(torch.sqrt((sq - mean * mean).clamp_min(0.0) + 1e-8))
+            out.append(torch.sqrt((sq - mean * mean).clamp_min(0.0) + 1e-8) * (raw > 0))
         else:
             red = "amax" if a == "max" else "amin"
             out.append(values.new_zeros(num, Fdim).scatter_reduce(0, idx, values, reduce=red, include_self=False))

@@ -44,7 +44,7 @@ def evaluate_command(
         return
     typer.echo(f"{data} ({split}): n={result['n']}, skipped={result['skipped']}")
     for name, m in result["metrics"].items():
-        typer.echo(f"  MAE {name}: {m['mae']:.4f} {m['unit']}")
+        typer.echo(f"  MAE {name}: {'n/a' if m['mae'] is None else format(m['mae'], '.4f')} {m['unit']}")
 
 
 def register(app: typer.Typer) -> None:

@@ -23,12 +23,17 @@ def predict_command(
     Each object: {"file", "id", <target>: value (nested lists for tensors), "units": {target: unit}}.
     Unusable structures are reported on stderr (file and reason) and the exit code is 2."""
     from pgnn.data.dataset import read_entries
+    from pgnn.errors import PgnnError
     from pgnn.training.predictor import load_predictor
 
     predictor = load_predictor(run)
     entries, skipped, files_of = [], [], []
     for f in files:
-        got, bad = read_entries(f)
+        try:
+            got, bad = read_entries(f)
+        except PgnnError as exc:  # a missing or unreadable file: report it, predict the others
+            skipped.append((f, str(exc).removeprefix(f"{f}: ")))
+            continue
         entries += got
         files_of += [f] * len(got)
         skipped += bad

@@ -1,1 +1,1 @@
-"""data"""
+"""Datasets (bundled or user files), targets, the split by id, and cached parallel featurization."""

@@ -27,28 +27,12 @@ class GraphSet:
 
 
 def read_entries(data: str | Path) -> tuple[list[Entry], Skipped]:
-    """Entries of a bundled dataset name, a records file (.json/.json.gz list) or one structure file
-    (CIF, POSCAR, ...), with (source, reason) of the unreadable ones."""
-    from pymatgen.core import Structure
+    """Entries of a bundled dataset name, a records file, a folder of CIF/POSCAR + CSV, an extxyz file or one
+    structure file, with (source, reason) of the unreadable ones. Structures are validated later, in the
+    featurizer's worker processes (and cached with the graphs)."""
+    from pgnn.structures.readers import read_entries as read_any
 
-    from pgnn.data.registry import BUNDLED, resolve_dataset
-    from pgnn.errors import StructureError
-    from pgnn.structures.records import entry_from_record, load_json_records
-
-    path = resolve_dataset(data)
-    source = str(data) if str(data) in BUNDLED else str(path)
-    if not (path.name.endswith(".json.gz") or path.name.endswith(".json")):
-        try:
-            return [Entry(id=path.stem, structure=Structure.from_file(path), source=source)], []
-        except Exception as exc:  # pymatgen raises many kinds on unreadable files
-            return [], [(source, f"unreadable structure file ({type(exc).__name__}: {exc})")]
-    entries, skipped = [], []
-    for rec in load_json_records(path):
-        try:
-            entries.append(entry_from_record(rec, source))
-        except StructureError as exc:
-            skipped.append((exc.source, exc.reason))
-    return entries, skipped
+    return read_any(data, validate=False)
 
 
 def _in_split(entry_id: str, split: str, fractions, seed: int) -> bool:
@@ -122,8 +106,8 @@ def load_dataset(
 
 
 def entry_id_of(source: str) -> str:
-    """The record id in a source string "file#id" (the whole string when it has no '#')."""
-    return source.rsplit("#", 1)[-1]
+    """The entry id in a source string: the part after '#' ("file.json.gz#mp-1"), else the file stem."""
+    return source.rsplit("#", 1)[-1] if "#" in source else Path(source).stem
 
 
 def partition(graphs: GraphSet, fractions=(0.8, 0.1, 0.1), seed: int = 0) -> dict[str, GraphSet]:

@@ -1,6 +1,6 @@
 """Structures -> graphs, in worker processes, with an on-disk cache.
 
-The model says which graph it needs (`graph_kind`, `graph_options(config)`); `featurize` dispatches to the
+Structures are validated (pgnn.structures.validate) in the same workers. The model says which graph it needs (`graph_kind`, `graph_options(config)`); `featurize` dispatches to the
 builder registered for that kind. Cached graphs are keyed by the structure's content (species, lattice,
 Cartesian positions), the graph kind and options, and the builder's version; the cache is written in chunks,
 each atomically, so an interrupted run keeps what it finished and resumes from there.
@@ -45,7 +45,7 @@ def _crystal_graph(structure: Structure, options: dict, source: str):
     )
 
 
-GRAPH_BUILDERS: dict[str, GraphBuilder] = {"crystal_graph": GraphBuilder(_crystal_graph, "1")}
+GRAPH_BUILDERS: dict[str, GraphBuilder] = {"crystal_graph": GraphBuilder(_crystal_graph, "2")}
 from pgnn.graphs.hypergraph import HYPERGRAPH_BUILDER_VERSION, hypergraph_from_options  # noqa: E402
 GRAPH_BUILDERS["hypergraph"] = GraphBuilder(hypergraph_from_options, HYPERGRAPH_BUILDER_VERSION)
 
@@ -58,7 +58,7 @@ def register_graph_builder(kind: str, build: Callable[[Structure, dict, str], An
 def structure_key(structure: Structure) -> str:
     """sha256 of the species, lattice and Cartesian positions (float64 bytes) of a structure."""
     h = hashlib.sha256()
-    h.update(np.asarray(structure.atomic_numbers, dtype=np.int64).tobytes())
+    h.update("|".join(site.species_string for site in structure).encode())
     h.update(np.ascontiguousarray(structure.lattice.matrix, dtype=np.float64).tobytes())
     h.update(np.ascontiguousarray(structure.cart_coords, dtype=np.float64).tobytes())
     return h.hexdigest()
@@ -79,12 +79,17 @@ def settings_key(graph_kind: str, options: dict) -> str:
 
 
 def _build_chunk(args) -> dict[str, Any]:
-    """Worker: {structure key: graph, or the reason string when the structure is unusable}."""
-    graph_kind, options, items = args
-    builder = GRAPH_BUILDERS[graph_kind].build
+    """Worker: {structure key: graph, or the reason string when the structure is unusable}.
+
+    Every structure is validated first (`validate_structure`: species, finite numbers, cell, atoms closer
+    than 0.5 A); the builder itself reports atoms without a neighbour within its cutoff."""
+    from pgnn.structures.validate import validate_structure
+
+    builder, options, items = args
     out: dict[str, Any] = {}
     for key, structure, source in items:
         try:
+            validate_structure(structure, source, cutoff=None)
             out[key] = builder(structure, options, source)
         except PgnnError as exc:
             out[key] = getattr(exc, "reason", str(exc))
@@ -156,7 +161,9 @@ def featurize(
         if k not in done and k not in todo:
             todo[k] = (s, src)
     items = [(k, s, src) for k, (s, src) in todo.items()]
-    chunks = [(graph_kind, options, items[i : i + chunk_size]) for i in range(0, len(items), chunk_size)]
+    # the builder travels with each chunk (pickled by reference), so spawned workers need no registry
+    build = GRAPH_BUILDERS[graph_kind].build
+    chunks = [(build, options, items[i : i + chunk_size]) for i in range(0, len(items), chunk_size)]
     workers = default_workers() if workers is None else workers
     bar = tqdm(total=len(items), desc=f"featurize ({graph_kind})", unit="struct", disable=not progress or not items)
     if workers > 1 and len(chunks) > 1:

@@ -30,13 +30,14 @@ def true_values(module, graphs: list) -> dict[str, np.ndarray]:
 
 
 def score(module, graphs: GraphSet, batch_size: int = 128) -> tuple[dict, dict, dict]:
-    """(result, predictions, truths); result = {"n", "skipped", "metrics": {target: {"mae", "unit"}}}."""
+    """(result, predictions, truths); result = {"n", "skipped", "metrics": {target: {"mae", "unit"}}}
+    (mae is None when no entry is usable, so that the result stays valid JSON)."""
     pred = predict_graphs(module, graphs.graphs, batch_size)
     true = true_values(module, graphs.graphs)
     metrics = {}
     for t in module.targets:
         mae = float(mean_abs_error(torch.from_numpy(pred[t.name]), torch.from_numpy(true[t.name]), t.kind)) \
-            if len(graphs.graphs) else float("nan")
+            if len(graphs.graphs) else None
         metrics[t.name] = {"mae": mae, "unit": t.unit}
     result = {"n": len(graphs.graphs), "skipped": len(graphs.skipped), "metrics": metrics}
     return result, pred, true

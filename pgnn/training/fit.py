@@ -153,7 +153,7 @@ def _finish(run_dir: Path, module: PgnnModule, test, trainer, featurize_s: float
     print(f"test split: n={result['n']}, skipped={result['skipped']}; {result['epochs']} epochs, "
           f"median epoch {result['epoch_seconds_median']} s, featurization {featurize_s:.1f} s")
     for name, m in result["metrics"].items():
-        print(f"test MAE {name}: {m['mae']:.4f} {m['unit']}")
+        print(f"test MAE {name}: {'n/a' if m['mae'] is None else format(m['mae'], '.4f')} {m['unit']}")
 
 
 def _column(csv_path: Path, key: str) -> list[str]:

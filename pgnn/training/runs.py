@@ -63,3 +63,23 @@ def export_weights(module, path: str | Path) -> None:
     buf = io.BytesIO()
     torch.save({k: v.detach().cpu() for k, v in module.state_dict().items()}, buf)
     Path(path).write_bytes(lzma.compress(buf.getvalue(), preset=9 | lzma.PRESET_EXTREME))
+
+
+def export_pretrained(run_dir: str | Path, name: str, command: str) -> Path:
+    """Ship a finished run as `pgnn/pretrained/<name>/`: weights.pt.xz (best checkpoint), config.yaml,
+    metrics.json (its test metrics), command.txt (the exact command that trained it) and its parity plots."""
+    from pgnn.training.module import PgnnModule
+
+    run_dir = Path(run_dir)
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    module = PgnnModule(config)
+    module.load_state_dict(load_state(run_dir))
+    folder = PRETRAINED_DIR / name
+    folder.mkdir(parents=True, exist_ok=True)
+    export_weights(module, folder / WEIGHTS_FILE)
+    (folder / "config.yaml").write_text((run_dir / "config.yaml").read_text())
+    (folder / "metrics.json").write_text((run_dir / "metrics.json").read_text())
+    (folder / "command.txt").write_text(command.strip() + "\n")
+    for png in run_dir.glob("parity_*.png"):
+        (folder / png.name).write_bytes(png.read_bytes())
+    return folder

@@ -38,7 +38,8 @@ VARIANTS = {
 }
 
 
-def config_for(target: str, variant: str, epochs: int, seed: int, cache_dir: str | None = None) -> dict:
+def config_for(target: str, variant: str, epochs: int, seed: int, cache_dir: str | None = None,
+               limit: int | None = None) -> dict:
     from pgnn.training.config import load_config
 
     dataset, chg_config = TARGETS[target]
@@ -55,6 +56,7 @@ def config_for(target: str, variant: str, epochs: int, seed: int, cache_dir: str
     cfg["trainer"]["enable_progress_bar"] = False
     cfg["training"]["early_stopping_patience"] = None
     cfg["data"]["cache_dir"] = cache_dir
+    cfg["data"]["limit"] = limit
     return cfg
 
 
@@ -66,6 +68,8 @@ def main(argv=None) -> int:
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--out", default="runs/ablation")
     ap.add_argument("--cache-dir", default=None, help="graph cache (default: the featurizer's default)")
+    ap.add_argument("--limit", type=int, default=None,
+                    help="use only the first N entries of each dataset (then split 80/10/10 as usual)")
     ap.add_argument("--results", default=str(REPO / "benchmarks" / "results" / "chgcnn_ablation.md"))
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -81,7 +85,7 @@ def main(argv=None) -> int:
             run = out / f"{target}-{variant}"
             if not (run / "metrics.json").is_file():
                 t0 = time.perf_counter()
-                fit(config_for(target, variant, args.epochs, args.seed, args.cache_dir), out=run, name=f"{target}-{variant}")
+                fit(config_for(target, variant, args.epochs, args.seed, args.cache_dir, args.limit), out=run, name=f"{target}-{variant}")
                 print(f"{target} {variant}: {time.perf_counter() - t0:.0f} s", flush=True)
             m = json.loads((run / "metrics.json").read_text())
             results.setdefault(target, {})[variant] = {
@@ -100,7 +104,8 @@ def write_table(results: dict, args, path: Path) -> None:
         "# CHGCNN hyperedge ablation vs CGCNN",
         "",
         f"Test MAE on the bundled 80/10/10 split (split seed 0), training seed {args.seed}, "
-        f"{args.epochs} epochs for every model (cosine schedule, no early stopping), CPU.",
+        f"{args.epochs} epochs for every model (cosine schedule, no early stopping), CPU"
+        + (f"; only the first {args.limit} entries of each dataset." if args.limit else "."),
         "",
         "| target | unit | n test | " + " | ".join(cols) + " | best CHGCNN vs CGCNN |",
         "|---|---|---|" + "---|" * len(cols) + "---|",
@@ -124,7 +129,8 @@ def write_table(results: dict, args, path: Path) -> None:
         "",
         "```",
         f"OMP_NUM_THREADS=1 python benchmarks/chgcnn_ablation.py --epochs {args.epochs} --seed {args.seed} "
-        f"--targets {args.targets} --variants {args.variants} --out {args.out}",
+        f"--targets {args.targets} --variants {args.variants} --out {args.out}"
+        + (f" --limit {args.limit}" if args.limit else ""),
         "```",
         "",
     ]

@@ -75,6 +75,7 @@ def main(argv=None) -> int:
 
     records = load_json_records(bundled_path("mp_binary_moduli_2025"))
     structures = [entry_from_record(r, "mp_binary_moduli_2025").structure for r in records]
+    total = len(structures)
     if args.limit:
         structures = structures[: args.limit]
     n = len(structures)
@@ -138,7 +139,8 @@ def main(argv=None) -> int:
     lines = [
         "# Crystal hypergraph construction speed",
         "",
-        f"bond + triplet + motif hypergraphs of the bundled mp_binary_moduli_2025 ({n} structures, {atoms} atoms), "
+        f"bond + triplet + motif hypergraphs of the bundled mp_binary_moduli_2025 ({n} of its {total} structures, "
+        f"{atoms} atoms), "
         "one process, one thread, both pipelines timed in the same run.",
         "",
         "| pipeline | structures | structures/s | s/structure |",
@@ -157,7 +159,7 @@ def main(argv=None) -> int:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores shared with other jobs; 1-min load average "
         f"{load_before:.1f} before, {load_after:.1f} after (timings under load, both pipelines equally).",
         "",
-        "Reproduce: `OMP_NUM_THREADS=1 python benchmarks/hypergraph.py`",
+        "Reproduce: `OMP_NUM_THREADS=1 python benchmarks/hypergraph.py " + " ".join(sys.argv[1:]) + "`",
         "",
     ]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

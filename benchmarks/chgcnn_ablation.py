@@ -39,7 +39,7 @@ VARIANTS = {
 
 
 def config_for(target: str, variant: str, epochs: int, seed: int, cache_dir: str | None = None,
-               limit: int | None = None) -> dict:
+               limit: int | None = None, workers: int | None = None) -> dict:
     from pgnn.training.config import load_config
 
     dataset, chg_config = TARGETS[target]
@@ -57,6 +57,7 @@ def config_for(target: str, variant: str, epochs: int, seed: int, cache_dir: str
     cfg["training"]["early_stopping_patience"] = None
     cfg["data"]["cache_dir"] = cache_dir
     cfg["data"]["limit"] = limit
+    cfg["data"]["workers"] = workers
     return cfg
 
 
@@ -70,6 +71,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cache-dir", default=None, help="graph cache (default: the featurizer's default)")
     ap.add_argument("--limit", type=int, default=None,
                     help="use only the first N entries of each dataset (then split 80/10/10 as usual)")
+    ap.add_argument("--workers", type=int, default=None, help="featurization processes (default: the featurizer's)")
     ap.add_argument("--results", default=str(REPO / "benchmarks" / "results" / "chgcnn_ablation.md"))
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -85,7 +87,8 @@ def main(argv=None) -> int:
             run = out / f"{target}-{variant}"
             if not (run / "metrics.json").is_file():
                 t0 = time.perf_counter()
-                fit(config_for(target, variant, args.epochs, args.seed, args.cache_dir, args.limit), out=run, name=f"{target}-{variant}")
+                fit(config_for(target, variant, args.epochs, args.seed, args.cache_dir, args.limit, args.workers),
+                    out=run, name=f"{target}-{variant}")
                 print(f"{target} {variant}: {time.perf_counter() - t0:.0f} s", flush=True)
             m = json.loads((run / "metrics.json").read_text())
             results.setdefault(target, {})[variant] = {

@@ -46,6 +46,8 @@ def _crystal_graph(structure: Structure, options: dict, source: str):
 
 
 GRAPH_BUILDERS: dict[str, GraphBuilder] = {"crystal_graph": GraphBuilder(_crystal_graph, "2")}
+from pgnn.graphs.hypergraph import HYPERGRAPH_BUILDER_VERSION, hypergraph_from_options  # noqa: E402
+GRAPH_BUILDERS["hypergraph"] = GraphBuilder(hypergraph_from_options, HYPERGRAPH_BUILDER_VERSION)
 
 
 def register_graph_builder(kind: str, build: Callable[[Structure, dict, str], Any], version: str = "1") -> None:

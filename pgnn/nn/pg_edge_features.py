@@ -7,7 +7,8 @@ block-diagonal matrix of `irreps_out` (a `PGIrreps`).
     each multiplied by the group's subduction matrix Q_l, which takes e3nn's SH components to G-irrep components.
     Y_l transforms with parity (-1)^l, so the subduction of (l, (-1)^l) is used.
 (b) `GroupAveragedEdgeFeatures`: a learned function f(r) (an MLP of the direction and a radial basis) projected with
-    irrep-matrix weights:  F^alpha_j(r) = d_alpha / |G| sum_g sum_k D^alpha(g)_jk f^alpha_k(g^-1 r).
+    irrep-matrix weights:  F^alpha_j(r) = c sum_g sum_k D^alpha(g)_jk f^alpha_k(g^-1 r). The projection operator
+    P^alpha has c = d_alpha / |G|; here c = 1 / sqrt(|G|) keeps unit scale (a constant does not change the law).
     Then F^alpha(h r) = c sum_g D^alpha(g) f(g^-1 h r) = D^alpha(h) c sum_g' D^alpha(g') f(g'^-1 r)
     (substituting g = h g'), i.e. exactly alpha, with no l_max truncation.
 

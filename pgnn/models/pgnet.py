@@ -146,7 +146,8 @@ class PGNetCore(nn.Module):
         ef = self.edge(edge_vec)
         length = torch.linalg.norm(edge_vec, dim=-1)
         for conv, gate in zip(self.convs, self.gates):
-            x = gate(conv(x, edge_index, ef, length, node_class))
+            y = gate(conv(x, edge_index, ef, length, node_class))
+            x = x + y if gate.irreps_out == conv.irreps_in else y  # the seed's v + sum(...) when layouts agree
         return x
 
     def forward(self, z, edge_index, edge_vec, batch, num_graphs, node_class=None) -> dict:
@@ -165,7 +166,7 @@ def rotate_tensor(t: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
 class PGNet(nn.Module):
     """Point-group-equivariant network with frames and group routing (see module docstring)."""
 
-    graph_kind = "crystal_graph"
+    graph_kind = "pg_crystal_graph"
 
     def __init__(self, config: dict, targets) -> None:
         super().__init__()
@@ -178,7 +179,7 @@ class PGNet(nn.Module):
     def graph_options(config: dict) -> dict:
         cfg = {**DEFAULTS, **(config or {})}
         return {"cutoff": cfg["cutoff"], "max_neighbors": cfg["max_neighbors"], "pg_groups": model_groups(cfg),
-                "symprec": cfg["symprec"], "builder": "pgnn.models.pgnet:build_graph"}
+                "symprec": cfg["symprec"]}
 
     def forward(self, batch) -> dict:
         dt = next(self.parameters()).dtype
@@ -243,18 +244,19 @@ def _shell_complete_cap(data, k: int | None, tol: float = 1e-6):
     return data
 
 
-def build_graph(structure, config: dict | None = None, source: str = ""):
+def build_graph(structure, options: dict | None = None, source: str = ""):
     """Crystal graph of a structure for PGNet (see module docstring): idealized standardized primitive cell in the
     input orientation, complete neighbour shells, fields pg_rot [1, 3, 3], pg_group [1], site_class [N].
 
-    Raises SymmetryError when the crystal fits none of the model's groups, StructureError for bad structures.
+    `options`: `PGNet.graph_options(config)` or a model config. Raises SymmetryError when the crystal fits none of
+    the model's groups, StructureError for bad structures. The graph kind "pg_crystal_graph" uses this builder.
     """
     from pymatgen.core import Lattice, Structure
 
     from pgnn.graphs import build_crystal_graph
 
-    cfg = {**DEFAULTS, **(config or {})}
-    groups = model_groups(cfg)
+    cfg = {**DEFAULTS, **(options or {})}
+    groups = cfg.get("pg_groups") or model_groups(cfg)
     fr = standard_frame(structure, groups, symprec=cfg["symprec"], source=source)
     ideal = Structure(Lattice(fr.lattice), [int(n) for n in fr.numbers], fr.positions, coords_are_cartesian=True)
     data = build_crystal_graph(ideal, cutoff=cfg["cutoff"], max_neighbors=None, source=source)
@@ -267,3 +269,11 @@ def build_graph(structure, config: dict | None = None, source: str = ""):
     data.site_class = torch.as_tensor(fr.site_class, dtype=torch.long)
     data.point_group = fr.point_group
     return data
+
+
+try:  # make the featurizer build "pg_crystal_graph" graphs with `build_graph`
+    from pgnn.data.featurize import register_graph_builder
+
+    register_graph_builder("pg_crystal_graph", build_graph, version="1")
+except ImportError:  # pragma: no cover - before the featurizer exists
+    pass

@@ -181,9 +181,16 @@ class PGConv(nn.Module):
         Ws = self.W_self.to(dt) * self.smask.to(dt)
         out = x.new_zeros(N, self.n_out_types, self.cout_max, self.dmax)
         if self.n_classes > 0:
+            # one dense contraction per site-symmetry class present (gathering per-node weight copies would
+            # cost N * paths * C_in * C_out memory)
             cls = node_class if node_class is not None else torch.zeros(N, dtype=torch.long, device=x.device)
-            y = torch.einsum("npck,npcd->npdk", agg, Wm[cls])
-            s = torch.einsum("nsck,nscd->nsdk", xp[:, self.si_in], Ws[cls])
+            y = agg.new_zeros(N, self.n_paths, self.cout_max, self.dmax)
+            s = agg.new_zeros(N, len(self.si_in), self.cout_max, self.dmax)
+            xsi = xp[:, self.si_in]
+            for k in torch.unique(cls).tolist():
+                rows = torch.nonzero(cls == k).reshape(-1)
+                y = y.index_copy(0, rows, torch.einsum("npck,pcd->npdk", agg[rows], Wm[k]))
+                s = s.index_copy(0, rows, torch.einsum("nsck,scd->nsdk", xsi[rows], Ws[k]))
         else:
             y = torch.einsum("npck,pcd->npdk", agg, Wm[0])
             s = torch.einsum("nsck,scd->nsdk", xp[:, self.si_in], Ws[0])

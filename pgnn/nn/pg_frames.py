@@ -47,6 +47,8 @@ class Frame:
     lattice: (3, 3) rows, positions: (n, 3) Cartesian, numbers: (n,) of the idealized primitive cell, in the
         input orientation (Angstrom).
     point_group: Schoenflies name of the crystal's point group; site_class: (n,) index into POINT_GROUPS.
+    operations: (|H|, 3, 3) the crystal's point-group operations in the standard frame, as the exact matrices of
+        the chosen model group (so Q^T R Q are the operations in the input frame).
     """
 
     group_index: int
@@ -56,6 +58,7 @@ class Frame:
     numbers: np.ndarray
     point_group: str
     site_class: np.ndarray
+    operations: np.ndarray
 
 
 def _signature(rotations: np.ndarray) -> tuple:
@@ -102,7 +105,9 @@ def standard_frame(structure, groups=HOLOHEDRY, symprec: float = 0.01, source: s
     pg = group_type(ops)
     groups = [groups] if isinstance(groups, str) else list(groups)
     for k, name in enumerate(groups):
-        if _contains(np.asarray(get_group(name).elements, dtype=np.float64), ops):
+        elements = np.asarray(get_group(name).elements, dtype=np.float64)
+        if _contains(elements, ops):
+            match = np.abs(ops[:, None] - elements[None]).max(axis=(2, 3)).argmin(axis=1)
             break
     else:
         raise SymmetryError(
@@ -126,4 +131,5 @@ def standard_frame(structure, groups=HOLOHEDRY, symprec: float = 0.01, source: s
         numbers=numbers.astype(np.int64),
         point_group=pg,
         site_class=classes,
+        operations=elements[np.unique(match)],
     )

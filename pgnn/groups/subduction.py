@@ -1,0 +1,40 @@
+"""Subduction of the O(3) irreps (l, parity) to a point group.
+
+D^{l,p}(g) is the e3nn Wigner matrix on e3nn's real spherical harmonics (``harmonics.o3_rep`` with
+convention "e3nn"; equals ``e3nn.o3.Irrep(l, p).D_from_matrix(g)``), with the parity factor p on
+improper elements. ``subduce`` returns the multiplicities and an orthogonal Q [2l+1, 2l+1] with
+
+    Q D^{l,p}(g) Q^T = block_diag(copies of the group's irreps, in G.irreps order)
+
+so ``Q @ sh`` maps e3nn harmonic components onto concatenated irrep components.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pgnn.groups.harmonics import o3_rep
+from pgnn.groups.projection import decompose_rep
+
+__all__ = ["parse_parity", "subduce"]
+
+
+def parse_parity(parity) -> int:
+    """+1 / -1 from 1, -1, "even", "odd", "e", "o", "g", "u", "+", "-"."""
+    if isinstance(parity, str):
+        key = parity.strip().lower()
+        table = {"even": 1, "e": 1, "g": 1, "+": 1, "+1": 1, "1": 1, "odd": -1, "o": -1, "u": -1, "-": -1, "-1": -1}
+        if key not in table:
+            raise ValueError(f"parity must be even or odd, got {parity!r}")
+        return table[key]
+    p = int(parity)
+    if p not in (1, -1):
+        raise ValueError(f"parity must be +1 or -1, got {parity!r}")
+    return p
+
+
+def subduce(group, l: int, parity) -> tuple[list, np.ndarray]:
+    """(list of (irrep_name, multiplicity), Q [2l+1, 2l+1]) for the O(3) irrep (l, parity)."""
+    p = parse_parity(parity)
+    D = o3_rep(int(l), p, group.elements, convention="e3nn")
+    return decompose_rep(group.irreps, D)

@@ -1,0 +1,59 @@
+"""`pgnn predict RUN_DIR_OR_MODEL FILE... --json`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import List
+
+import typer
+
+
+def _plain(value):
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
+def predict_command(
+    run: str = typer.Argument(..., help="Run folder or pretrained model name (see `pgnn models`)."),
+    files: List[str] = typer.Argument(..., help="Structure files (CIF, POSCAR, records .json/.json.gz, ...)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one object per structure."),
+) -> None:
+    """Predict the model's targets for every structure of FILE...; tensors in the frame of the input file.
+
+    Each object: {"file", "id", <target>: value (nested lists for tensors), "units": {target: unit}}.
+    Unusable structures are reported on stderr (file and reason) and the exit code is 2."""
+    from pgnn.data.dataset import read_entries
+    from pgnn.training.predictor import load_predictor
+
+    predictor = load_predictor(run)
+    entries, skipped, files_of = [], [], []
+    for f in files:
+        got, bad = read_entries(f)
+        entries += got
+        files_of += [f] * len(got)
+        skipped += bad
+    graphs, bad = predictor.graphs([e.structure for e in entries], sources=[e.source for e in entries],
+                                   progress=not as_json and len(entries) > 50)
+    skipped += bad
+    ok = [i for i, g in enumerate(graphs) if g is not None]
+    preds = predictor.predict_graphs([graphs[i] for i in ok])
+    rows = []
+    for i, p in zip(ok, preds):
+        row = {"file": files_of[i], "id": entries[i].id}
+        row.update({k: _plain(v) for k, v in p.items()})
+        row["units"] = predictor.units
+        rows.append(row)
+    if as_json:
+        sys.stdout.write(json.dumps(rows) + "\n")
+    else:
+        for row in rows:
+            vals = ", ".join(f"{k} = {row[k]} {u}" for k, u in row["units"].items())
+            typer.echo(f"{row['file']} [{row['id']}]: {vals}")
+    for src, why in skipped:
+        typer.echo(f"pgnn: error: {src}: {why}", err=True)
+    if skipped:
+        raise typer.Exit(2)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("predict")(predict_command)

@@ -1,0 +1,186 @@
+"""Structures -> graphs, in worker processes, with an on-disk cache.
+
+The model says which graph it needs (`graph_kind`, `graph_options(config)`); `featurize` dispatches to the
+builder registered for that kind. Cached graphs are keyed by the structure's content (species, lattice,
+Cartesian positions), the graph kind and options, and the builder's version; the cache is written in chunks,
+each atomically, so an interrupted run keeps what it finished and resumes from there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from pymatgen.core import Structure
+from tqdm.auto import tqdm
+
+from pgnn.errors import ConfigError, PgnnError
+
+
+@dataclass(frozen=True)
+class GraphBuilder:
+    """build(structure, options, source) -> graph; raises a PgnnError (e.g. StructureError) for a bad structure.
+    `version` goes into the cache key: change it whenever the builder's output changes."""
+
+    build: Callable[[Structure, dict, str], Any]
+    version: str
+
+
+def _crystal_graph(structure: Structure, options: dict, source: str):
+    from pgnn.graphs.crystal_graph import build_crystal_graph
+
+    return build_crystal_graph(
+        structure,
+        cutoff=float(options.get("cutoff", 8.0)),
+        max_neighbors=options.get("max_neighbors", 12),
+        source=source,
+    )
+
+
+GRAPH_BUILDERS: dict[str, GraphBuilder] = {"crystal_graph": GraphBuilder(_crystal_graph, "1")}
+
+
+def register_graph_builder(kind: str, build: Callable[[Structure, dict, str], Any], version: str = "1") -> None:
+    """Make `featurize(..., graph_kind=kind)` use `build(structure, options, source)`."""
+    GRAPH_BUILDERS[kind] = GraphBuilder(build, version)
+
+
+def structure_key(structure: Structure) -> str:
+    """sha256 of the species, lattice and Cartesian positions (float64 bytes) of a structure."""
+    h = hashlib.sha256()
+    h.update(np.asarray(structure.atomic_numbers, dtype=np.int64).tobytes())
+    h.update(np.ascontiguousarray(structure.lattice.matrix, dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(structure.cart_coords, dtype=np.float64).tobytes())
+    return h.hexdigest()
+
+
+def settings_key(graph_kind: str, options: dict) -> str:
+    """Key of everything besides the structure that decides a graph: kind, options, builder and pgnn versions."""
+    from pgnn import __version__
+
+    if graph_kind not in GRAPH_BUILDERS:
+        raise ConfigError(f"no graph builder for graph_kind {graph_kind!r}; known: {', '.join(GRAPH_BUILDERS)}")
+    text = json.dumps(
+        {"kind": graph_kind, "options": options, "builder": GRAPH_BUILDERS[graph_kind].version, "pgnn": __version__},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _build_chunk(args) -> dict[str, Any]:
+    """Worker: {structure key: graph, or the reason string when the structure is unusable}."""
+    graph_kind, options, items = args
+    builder = GRAPH_BUILDERS[graph_kind].build
+    out: dict[str, Any] = {}
+    for key, structure, source in items:
+        try:
+            out[key] = builder(structure, options, source)
+        except PgnnError as exc:
+            out[key] = getattr(exc, "reason", str(exc))
+        except (ValueError, RuntimeError, IndexError) as exc:  # backend failures on degenerate cells
+            out[key] = f"graph construction failed ({type(exc).__name__}: {exc})"
+    return out
+
+
+def _worker_init() -> None:
+    torch.set_num_threads(1)
+
+
+def _load_cache(folder: Path) -> dict[str, Any]:
+    cached: dict[str, Any] = {}
+    for path in sorted(folder.glob("chunk-*.pt")):
+        try:
+            cached.update(torch.load(path, weights_only=False))
+        except Exception:  # a foreign or damaged file: ignore it, its graphs are rebuilt
+            continue
+    return cached
+
+
+def _write_chunk(folder: Path, chunk: dict[str, Any]) -> None:
+    name = hashlib.sha256("".join(sorted(chunk)).encode()).hexdigest()[:20]
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pt")
+    os.close(fd)
+    try:
+        torch.save(chunk, tmp)
+        os.replace(tmp, folder / f"chunk-{name}.pt")
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def default_workers() -> int:
+    """Worker processes for featurization: PGNN_WORKERS, else the number of usable cores (at most 8)."""
+    env = os.environ.get("PGNN_WORKERS")
+    if env:
+        return max(1, int(env))
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def featurize(
+    structures: Sequence[Structure],
+    graph_kind: str,
+    options: dict,
+    sources: Sequence[str] | None = None,
+    cache_dir: str | Path | None = None,
+    workers: int | None = None,
+    chunk_size: int = 256,
+    progress: bool = True,
+) -> tuple[list[Any | None], list[tuple[str, str]]]:
+    """Graphs of `structures` (None where unusable) and the (source, reason) of every unusable one.
+
+    Graphs carry no target or id; the caller attaches them. With `cache_dir`, graphs are read from and
+    written to `cache_dir/<graph_kind>-<settings key>/chunk-*.pt`.
+    """
+    skey = settings_key(graph_kind, options)
+    sources = list(sources) if sources is not None else [s.composition.reduced_formula for s in structures]
+    keys = [structure_key(s) for s in structures]
+    folder = None
+    done: dict[str, Any] = {}
+    if cache_dir is not None:
+        folder = Path(cache_dir) / f"{graph_kind}-{skey}"
+        folder.mkdir(parents=True, exist_ok=True)
+        done = _load_cache(folder)
+    todo: dict[str, tuple[Structure, str]] = {}
+    for k, s, src in zip(keys, structures, sources):
+        if k not in done and k not in todo:
+            todo[k] = (s, src)
+    items = [(k, s, src) for k, (s, src) in todo.items()]
+    chunks = [(graph_kind, options, items[i : i + chunk_size]) for i in range(0, len(items), chunk_size)]
+    workers = default_workers() if workers is None else workers
+    bar = tqdm(total=len(items), desc=f"featurize ({graph_kind})", unit="struct", disable=not progress or not items)
+    if workers > 1 and len(chunks) > 1:
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        with ctx.Pool(min(workers, len(chunks)), initializer=_worker_init) as pool:
+            results = pool.imap_unordered(_build_chunk, chunks)
+            for res in results:
+                _collect(res, done, folder, bar)
+    else:
+        for chunk in chunks:
+            _collect(_build_chunk(chunk), done, folder, bar)
+    bar.close()
+    graphs: list[Any | None] = []
+    skipped: list[tuple[str, str]] = []
+    for k, src in zip(keys, sources):
+        g = done[k]
+        if isinstance(g, str):
+            graphs.append(None)
+            skipped.append((src, g))
+        else:
+            graphs.append(g.clone())
+    return graphs, skipped
+
+
+def _collect(result: dict[str, Any], done: dict[str, Any], folder: Path | None, bar) -> None:
+    if folder is not None:
+        _write_chunk(folder, result)
+    done.update(result)
+    bar.update(len(result))

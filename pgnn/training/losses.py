@@ -1,0 +1,30 @@
+"""Losses on normalized targets, chosen per target kind."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from pgnn.errors import ConfigError
+
+LOSSES = {
+    "mse": F.mse_loss,
+    "l1": F.l1_loss,
+    "huber": lambda a, b: F.huber_loss(a, b, delta=1.0),
+}
+
+
+def loss_for(kind: str, setting: str | dict):
+    """The loss function for a target kind: `setting` is one loss name, or {kind: name} (default mse)."""
+    name = setting.get(kind, "mse") if isinstance(setting, dict) else setting
+    if name not in LOSSES:
+        raise ConfigError(f"unknown loss {name!r}; known: {', '.join(LOSSES)}")
+    return LOSSES[name]
+
+
+def mean_abs_error(pred: torch.Tensor, true: torch.Tensor, kind: str) -> torch.Tensor:
+    """MAE over the components the target kind is scored on (all of a scalar, Voigt components of a tensor)."""
+    from pgnn.data.targets import KINDS
+
+    comp = KINDS[kind].components
+    return (comp(pred) - comp(true)).abs().mean()

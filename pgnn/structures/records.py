@@ -57,3 +57,23 @@ def entry_from_record(rec: dict, source: str) -> Entry:
         raise StructureError(where, f"cannot build a structure from the record ({type(exc).__name__}: {exc})") from None
     fields = {k: v for k, v in rec.items() if k != "structure"}
     return Entry(id=rid, structure=structure, fields=fields, source=where)
+
+
+def read_records(path: str | Path, source: str | None = None) -> tuple[list[Entry], list[tuple[str, str]]]:
+    """All entries of a records file (.json / .json.gz list of records) as (entries, skipped).
+
+    A record whose structure cannot be built is skipped with (source#id, reason); a file that cannot be read
+    at all raises PgnnError naming the file. `source` names the entries (defaults to the path).
+    """
+    source = source or str(path)
+    entries: list[Entry] = []
+    skipped: list[tuple[str, str]] = []
+    for k, rec in enumerate(load_json_records(path)):
+        if not isinstance(rec, dict):
+            skipped.append((f"{source}#{k}", f"record is a {type(rec).__name__}, not an object"))
+            continue
+        try:
+            entries.append(entry_from_record(rec, source))
+        except StructureError as exc:
+            skipped.append((exc.source, exc.reason))
+    return entries, skipped

@@ -1,0 +1,81 @@
+"""One entry point for every input: `read_entries(path_or_name) -> (entries, skipped)`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pgnn.errors import PgnnError, StructureError
+from pgnn.structures.extxyz import read_extxyz
+from pgnn.structures.files import read_structure_file, structure_file_kind
+from pgnn.structures.folder import read_folder
+from pgnn.structures.records import Entry, read_records
+from pgnn.structures.validate import validate_entries
+
+Skipped = list[tuple[str, str]]
+
+
+def input_kind(path: Path) -> str:
+    """'records', 'folder', 'extxyz' or 'structure' (one CIF/POSCAR/JSON structure file) for an existing path."""
+    if path.is_dir():
+        return "folder"
+    name = path.name.lower()
+    if name.endswith((".extxyz", ".xyz")):
+        return "extxyz"
+    if name.endswith(".json.gz"):
+        return "records"
+    if name.endswith(".json"):
+        # a JSON list is a records file; a JSON object is one pymatgen Structure
+        with open(path, encoding="utf-8") as fh:
+            head = fh.read(256).lstrip()
+        return "records" if head.startswith("[") else "structure"
+    if structure_file_kind(path) is not None:
+        return "structure"
+    return "structure"  # let pymatgen try by content; an unreadable file is reported as such
+
+
+def read_entries(
+    path_or_name: str | Path,
+    *,
+    validate: bool = True,
+    cutoff: float | None = 8.0,
+    targets: list[str] | None = None,
+) -> tuple[list[Entry], Skipped]:
+    """Read every entry of a dataset as (entries, skipped), skipped a list of (source, reason).
+
+    path_or_name: a bundled dataset name (e.g. "mp_binary_moduli_2025"), a records file (.json / .json.gz),
+        a folder of CIF/POSCAR files with a CSV of targets, an .extxyz/.xyz file, or one CIF/POSCAR file.
+    validate: check every structure (`validate_structure`, with `cutoff` in Angstrom) and skip bad ones.
+    targets: field names that every kept entry must have as finite scalars/tensors (others are skipped).
+    Bad entries never raise; a path that does not exist or cannot be read at all raises PgnnError.
+    """
+    from pgnn.data.registry import BUNDLED, resolve_dataset
+
+    path = resolve_dataset(path_or_name)
+    source = str(path_or_name) if str(path_or_name) in BUNDLED else str(path)
+    kind = input_kind(path)
+    skipped: Skipped = []
+    if kind == "records":
+        entries, skipped = read_records(path, source=source)
+    elif kind == "folder":
+        entries, skipped = read_folder(path)
+    elif kind == "extxyz":
+        entries, skipped = read_extxyz(path)
+    else:
+        try:
+            entries = [Entry(id=path.stem, structure=read_structure_file(path), fields={}, source=str(path))]
+        except StructureError as exc:
+            entries, skipped = [], [(exc.source, exc.reason)]
+    if validate or targets:
+        entries, bad = validate_entries(entries, cutoff=cutoff if validate else None, targets=targets)
+        skipped += bad
+    return entries, skipped
+
+
+def read_structure(path: str | Path, cutoff: float | None = 8.0):
+    """One validated structure from a file (CIF, POSCAR, JSON); raises StructureError naming the file."""
+    from pgnn.structures.validate import validate_structure
+
+    return validate_structure(read_structure_file(path), str(path), cutoff=cutoff)
+
+
+__all__ = ["read_entries", "read_structure", "input_kind", "PgnnError"]

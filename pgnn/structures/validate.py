@@ -1,0 +1,137 @@
+"""Checks that a structure (and its targets) can be used, with errors that name the entry and the reason.
+
+Single checks raise `StructureError(source, reason)` / `TargetError(source, reason)`;
+the batch helper `validate_entries` collects `(source, reason)` pairs and never raises.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from pymatgen.core import Element, Species, Structure
+from pymatgen.core.periodic_table import DummySpecies
+from vesin import NeighborList as _VesinNeighborList
+
+from pgnn.errors import PgnnError, StructureError, TargetError
+
+MIN_DISTANCE = 0.5  # Angstrom; closer atoms (periodic images included) are an error
+MIN_VOLUME = 1e-3  # Angstrom^3; a smaller cell volume means a degenerate lattice
+
+# Target shapes a reader may hand over: scalars, 3x3, 3x6 / 6x6 Voigt, full Cartesian rank 3 and 4.
+TARGET_SHAPES = {(), (1,), (3,), (6,), (9,), (3, 3), (3, 6), (6, 6), (3, 3, 3), (3, 3, 3, 3)}
+
+
+def _check_species(structure: Structure, source: str) -> None:
+    for idx, site in enumerate(structure):
+        if not site.is_ordered:
+            raise StructureError(source, f"site {idx} is disordered (partial occupancy {site.species}); "
+                                         "only ordered structures are supported")
+        sp = site.specie
+        if isinstance(sp, DummySpecies) or not isinstance(sp, (Element, Species)):
+            raise StructureError(source, f"site {idx} has unknown element {sp!s}")
+
+
+def _check_finite(structure: Structure, source: str) -> None:
+    lattice = np.asarray(structure.lattice.matrix, dtype=float)
+    if not np.isfinite(lattice).all():
+        raise StructureError(source, "lattice has non-finite entries (nan or inf)")
+    frac = np.asarray(structure.frac_coords, dtype=float)
+    bad = np.flatnonzero(~np.isfinite(frac).all(axis=1))
+    if len(bad):
+        raise StructureError(source, f"site {int(bad[0])} has non-finite coordinates (nan or inf)")
+    volume = abs(float(np.linalg.det(lattice)))
+    if not volume > MIN_VOLUME:
+        raise StructureError(source, f"degenerate lattice (cell volume {volume:.3g} A^3)")
+
+
+def _pairs(structure: Structure, cutoff: float):
+    """(i, j, d) of all pairs i != j or periodic images of i, with d <= cutoff (Angstrom)."""
+    nl = _VesinNeighborList(cutoff=float(cutoff), full_list=True)
+    i, j, d = nl.compute(
+        points=np.ascontiguousarray(structure.cart_coords, dtype=np.float64),
+        box=np.ascontiguousarray(structure.lattice.matrix, dtype=np.float64),
+        periodic=True,
+        quantities="ijd",
+    )
+    return i.astype(np.int64), j.astype(np.int64), d
+
+
+def check_geometry(structure: Structure, source: str, cutoff: float = 8.0) -> None:
+    """Atoms closer than 0.5 A (periodic images included), and atoms with no neighbour within `cutoff` (A)."""
+    n = len(structure)
+    i, j, d = _pairs(structure, MIN_DISTANCE)
+    close = d < MIN_DISTANCE
+    if close.any():
+        k = int(np.flatnonzero(close)[np.argmin(d[close])])
+        a, b = int(i[k]), int(j[k])
+        what = f"atom {a} and its own periodic image" if a == b else f"atoms {min(a, b)} and {max(a, b)}"
+        raise StructureError(source, f"{what} are {d[k]:.3f} A apart (closer than {MIN_DISTANCE} A)")
+    if cutoff is None:
+        return
+    i, _, _ = _pairs(structure, cutoff)
+    counts = np.bincount(i, minlength=n)
+    if (counts == 0).any():
+        lonely = int(np.flatnonzero(counts == 0)[0])
+        raise StructureError(
+            source, f"atom {lonely} ({structure[lonely].specie}) has no neighbour within the cutoff of {cutoff} A"
+        )
+
+
+def validate_structure(structure: Structure | str | Path, source: str = "", cutoff: float | None = 8.0) -> Structure:
+    """Check one structure and return it; raise StructureError(source, reason) if it cannot be used.
+
+    structure: a pymatgen Structure, or a path to a structure file (CIF, POSCAR, ...), which is read first.
+    cutoff: neighbour cutoff (Angstrom) every atom must have a neighbour within; None skips that check.
+    Checks, in order: readable, not empty, ordered sites of known elements, finite lattice and coordinates,
+    non-degenerate cell, no two atoms (periodic images included) closer than 0.5 A, a neighbour for every atom.
+    """
+    if structure is None:
+        raise StructureError(source or "?", "unreadable structure (none was read)")
+    if isinstance(structure, (str, Path)):
+        from pgnn.structures.files import read_structure_file
+
+        source = source or str(structure)
+        structure = read_structure_file(structure)
+    source = source or structure.composition.reduced_formula
+    if not isinstance(structure, Structure):
+        raise StructureError(source, f"expected a pymatgen Structure, got {type(structure).__name__}")
+    if len(structure) == 0:
+        raise StructureError(source, "empty structure (no atoms)")
+    _check_species(structure, source)
+    _check_finite(structure, source)
+    check_geometry(structure, source, cutoff)
+    return structure
+
+
+def validate_target(value, source: str, name: str = "target") -> np.ndarray:
+    """The target `value` (number or nested list) as a float64 array; raise TargetError if it is missing,
+    not numeric, non-finite, or of a shape that is neither a scalar nor a 3x3 / 3x6 / 6x6 / Cartesian tensor."""
+    where = f"{source}" if not name else f"{source} [{name}]"
+    if value is None:
+        raise TargetError(where, "missing target value")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TargetError(where, f"target is not numeric ({str(value)[:40]!r})") from None
+    if arr.shape not in TARGET_SHAPES:
+        raise TargetError(where, f"target has shape {arr.shape}; expected a scalar, 3x3, 3x6, 6x6 or a Cartesian tensor")
+    if not np.isfinite(arr).all():
+        raise TargetError(where, "target has non-finite values (nan or inf)")
+    return arr
+
+
+def validate_entries(entries, cutoff: float | None = 8.0, targets: list[str] | None = None):
+    """Batch check: returns (good_entries, skipped) with skipped a list of (source, reason). Never raises
+    for a bad entry. `targets`: field names every kept entry must have as finite numbers/tensors."""
+    good, skipped = [], []
+    for entry in entries:
+        try:
+            validate_structure(entry.structure, entry.source or entry.id, cutoff=cutoff)
+            for name in targets or []:
+                validate_target(entry.fields.get(name), entry.source or entry.id, name)
+        except PgnnError as exc:
+            skipped.append((getattr(exc, "source", entry.source), getattr(exc, "reason", str(exc))))
+            continue
+        good.append(entry)
+    return good, skipped

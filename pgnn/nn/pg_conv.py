@@ -127,7 +127,7 @@ class PGConv(nn.Module):
         self.register_buffer("path_a", pa, persistent=False)
         self.register_buffer("path_b", pb, persistent=False)
         self.register_buffer("path_g", pg, persistent=False)
-        self.register_buffer("U", torch.as_tensor(np.stack(Us), dtype=torch.get_default_dtype()))
+        self.register_buffer("U", torch.as_tensor(np.stack(Us), dtype=torch.float64))
 
         # channel masks and fan-in per output type
         cmask = np.zeros((P, self.cin_max))
@@ -139,8 +139,8 @@ class PGConv(nn.Module):
         omask = np.zeros((P, self.cin_max, self.cout_max))
         for p, (a, _, g) in enumerate(paths):
             omask[p, : cin[a], : cout[g]] = 1.0 / math.sqrt(fan_in[g])
-        self.register_buffer("cmask", torch.as_tensor(cmask, dtype=torch.get_default_dtype()), persistent=False)
-        self.register_buffer("omask", torch.as_tensor(omask, dtype=torch.get_default_dtype()), persistent=False)
+        self.register_buffer("cmask", torch.as_tensor(cmask, dtype=torch.float64), persistent=False)
+        self.register_buffer("omask", torch.as_tensor(omask, dtype=torch.float64), persistent=False)
 
         K = max(1, self.n_classes)
         self.W_msg = nn.Parameter(torch.randn(K, P, self.cin_max, self.cout_max))
@@ -152,7 +152,7 @@ class PGConv(nn.Module):
         smask = np.zeros((len(si), self.cin_max, self.cout_max))
         for s, (a, g) in enumerate(si):
             smask[s, : cin[a], : cout[g]] = 1.0 / math.sqrt(cin[a])
-        self.register_buffer("smask", torch.as_tensor(smask, dtype=torch.get_default_dtype()), persistent=False)
+        self.register_buffer("smask", torch.as_tensor(smask, dtype=torch.float64), persistent=False)
         self.W_self = nn.Parameter(torch.randn(K, len(si), self.cin_max, self.cout_max))
 
         self.radial = RadialBasis(cutoff, n_basis)

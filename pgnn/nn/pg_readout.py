@@ -154,14 +154,14 @@ class PGTensorReadout(nn.Module):
                 mask[t, :c_alpha, :m] = 1.0 / math.sqrt(c_alpha)
             if n == triv:
                 bias_mask[t, :m, 0] = 1.0
-        self.register_buffer("mask", torch.as_tensor(mask, dtype=torch.get_default_dtype()), persistent=False)
-        self.register_buffer("bias_mask", torch.as_tensor(bias_mask, dtype=torch.get_default_dtype()),
+        self.register_buffer("mask", torch.as_tensor(mask, dtype=torch.float64), persistent=False)
+        self.register_buffer("bias_mask", torch.as_tensor(bias_mask, dtype=torch.float64),
                              persistent=False)
         self.W = nn.Parameter(torch.randn(n_terms, cmax, mmax))
         self.bias = nn.Parameter(torch.zeros(n_terms, mmax, self.dmax))
         flat = np.array([np.ravel_multi_index(ix, (n_terms, mmax, self.dmax)) for ix in coef_index], dtype=np.int64)
         self.register_buffer("coef_gather", torch.as_tensor(flat), persistent=False)
-        self.register_buffer("B", torch.as_tensor(B, dtype=torch.get_default_dtype()))
+        self.register_buffer("B", torch.as_tensor(B, dtype=torch.float64))
 
     def forward(self, x: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
         pooled = _mean_pool(x, batch, num_graphs)  # B, dim

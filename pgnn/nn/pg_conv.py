@@ -53,6 +53,12 @@ def _edge_slots(irreps: PGIrreps) -> tuple[list[str], np.ndarray]:
     return names, idx
 
 
+def _take(t: torch.Tensor, dim: int, idx: torch.Tensor) -> torch.Tensor:
+    """t gathered along `dim` by an index tensor of any shape (index_select: its backward is an index_add)."""
+    out = t.index_select(dim, idx.reshape(-1))
+    return out.view(t.shape[:dim] + idx.shape + t.shape[dim + 1 :])
+
+
 def _pad_idx(idx: np.ndarray, dmax: int, pad_value: int) -> np.ndarray:
     if idx.shape[-1] == dmax:
         return idx
@@ -128,6 +134,26 @@ class PGConv(nn.Module):
         self.register_buffer("path_b", pb, persistent=False)
         self.register_buffer("path_g", pg, persistent=False)
         self.register_buffer("U", torch.as_tensor(np.stack(Us), dtype=torch.float64))
+        # regrouping of (path, output partner k) by input type: q_index (A, Q) -> p * d + k (or pad = P * d),
+        # q_path (A, Q) -> p (or pad = P), p_index (P, d) -> a * Q + q (or pad = A * Q)
+        self.n_in_types = len(in_names)
+        d_out = [self.irreps_out.irrep_dim(out_names[g]) for (_, _, g) in paths]
+        q_len = [sum(d_out[p] for p in range(P) if paths[p][0] == a) for a in range(len(in_names))]
+        self.q_max = max(q_len)
+        q_index = np.full((len(in_names), self.q_max), P * d, dtype=np.int64)
+        q_path = np.full((len(in_names), self.q_max), P, dtype=np.int64)
+        p_index = np.full((P, d), len(in_names) * self.q_max, dtype=np.int64)
+        fill = [0] * len(in_names)
+        for p, (a, _, _) in enumerate(paths):
+            for k in range(d_out[p]):
+                q = fill[a]
+                q_index[a, q] = p * d + k
+                q_path[a, q] = p
+                p_index[p, k] = a * self.q_max + q
+                fill[a] += 1
+        self.register_buffer("q_index", torch.as_tensor(q_index), persistent=False)
+        self.register_buffer("q_path", torch.as_tensor(q_path), persistent=False)
+        self.register_buffer("p_index", torch.as_tensor(p_index), persistent=False)
 
         # channel masks and fan-in per output type
         cmask = np.zeros((P, self.cin_max))
@@ -168,13 +194,23 @@ class PGConv(nn.Module):
         N, E = x.shape[0], edge_attr.shape[0]
         dt = x.dtype
         src, dst = edge_index[0], edge_index[1]
-        xp = torch.cat([x, x.new_zeros(N, 1)], dim=1)[:, self.in_idx]  # N, A, Cin, d
-        fp = torch.cat([edge_attr, edge_attr.new_zeros(E, 1)], dim=1)[:, self.e_idx]  # E, B, d
-        T = torch.einsum("pijk,epj->epik", self.U.to(dt), fp[:, self.path_b])  # E, P, d, d
+        xp = _take(torch.cat([x, x.new_zeros(N, 1)], dim=1), 1, self.in_idx)  # N, A, Cin, d
+        fp = _take(torch.cat([edge_attr, edge_attr.new_zeros(E, 1)], dim=1), 1, self.e_idx)  # E, B, d
+        T = torch.einsum("pijk,epj->epik", self.U.to(dt), fp.index_select(1, self.path_b))  # E, P, d, d
         w = self.radial_mlp(self.radial(edge_length)).view(E, self.n_paths, self.cin_max) * self.cmask.to(dt)
-        xs = xp[src][:, self.path_a]  # E, P, Cin, d
-        msg = torch.einsum("epik,epci->epck", T, xs) * w.unsqueeze(-1)
-        agg = x.new_zeros(N, self.n_paths, self.cin_max, self.dmax).index_add_(0, dst, msg)
+        # Group the paths by input irrep a: per edge and a, one matrix product of the source features
+        # (C x d) with all of a's edge-dependent couplings (d x Q_a), Q_a = sum of the output dims of a's paths.
+        A, Qm, d = self.n_in_types, self.q_max, self.dmax
+        Tq = T.permute(0, 2, 1, 3).reshape(E, d, self.n_paths * d)
+        Tq = _take(torch.cat([Tq, Tq.new_zeros(E, d, 1)], dim=2), 2, self.q_index).permute(0, 2, 1, 3)  # E,A,d,Q
+        # Z[e,a,q,c] = sum_i Tq[e,a,i,q] x[src,a,c,i], laid out (q, c) so that the radial weights multiply a
+        # contiguous tensor
+        Z = torch.matmul(Tq.transpose(2, 3), xp.index_select(0, src).transpose(2, 3))  # E, A, Q, C
+        wq = _take(torch.cat([w, w.new_zeros(E, 1, self.cin_max)], dim=1), 1, self.q_path)  # E, A, Q, C
+        Z = Z * wq
+        agg = x.new_zeros(N, A * Qm, self.cin_max).index_add_(0, dst, Z.reshape(E, A * Qm, self.cin_max))
+        agg = _take(torch.cat([agg, agg.new_zeros(N, 1, self.cin_max)], dim=1), 1, self.p_index)  # N, P, d, C
+        agg = agg.transpose(2, 3)  # N, P, C, d
         agg = agg / math.sqrt(self.avg_neighbors)
 
         Wm = self.W_msg.to(dt) * self.omask.to(dt)
@@ -186,16 +222,16 @@ class PGConv(nn.Module):
             cls = node_class if node_class is not None else torch.zeros(N, dtype=torch.long, device=x.device)
             y = agg.new_zeros(N, self.n_paths, self.cout_max, self.dmax)
             s = agg.new_zeros(N, len(self.si_in), self.cout_max, self.dmax)
-            xsi = xp[:, self.si_in]
+            xsi = xp.index_select(1, self.si_in)
             for k in torch.unique(cls).tolist():
                 rows = torch.nonzero(cls == k).reshape(-1)
                 y = y.index_copy(0, rows, torch.einsum("npck,pcd->npdk", agg[rows], Wm[k]))
                 s = s.index_copy(0, rows, torch.einsum("nsck,scd->nsdk", xsi[rows], Ws[k]))
         else:
             y = torch.einsum("npck,pcd->npdk", agg, Wm[0])
-            s = torch.einsum("nsck,scd->nsdk", xp[:, self.si_in], Ws[0])
+            s = torch.einsum("nsck,scd->nsdk", xp.index_select(1, self.si_in), Ws[0])
         out = out.index_add(1, self.path_g, y).index_add(1, self.si_out, s)
-        out = out.reshape(N, -1)[:, self.out_gather]
+        out = out.reshape(N, -1).index_select(1, self.out_gather)
         if self.residual:
             out = out + x
         return out

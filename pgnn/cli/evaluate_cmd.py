@@ -23,8 +23,9 @@ def evaluate_command(
     from pgnn.errors import ConfigError
     from pgnn.training.evaluation import score
     from pgnn.training.fit import default_cache_dir
-    from pgnn.training.runs import load_module
+    from pgnn.training.runs import load_module, resolve_run
 
+    resolve_run(run)  # fail fast on a wrong name, before loading data
     if split not in ("all", "train", "val", "test"):
         raise ConfigError(f"--split {split!r}: expected all, train, val or test")
     module, config, _ = load_module(run)

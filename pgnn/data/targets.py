@@ -137,3 +137,47 @@ def resolve_target(item: str | dict | TargetSpec) -> TargetSpec:
 def derive_targets(specs: list[TargetSpec], fields: dict, source: str = "") -> dict[str, np.ndarray]:
     """{target name: value} for one record; raises TargetError at the first unusable target."""
     return {s.name: s.derive(fields, source) for s in specs}
+
+
+# --- Tensor kinds (pgnn.tensors): stored as full Cartesian tensors, scored on their Voigt components ---------------
+
+def _tensor_parser(kind: str):
+    """parse(value, spec, where): a Voigt matrix (3x3 dielectric, 3x6 piezo, 6x6 elastic) or an already full
+    Cartesian tensor -> float64 full Cartesian tensor [3, ..., 3] with the kind's index symmetry."""
+    from pgnn.tensors import KINDS as TENSOR_KINDS
+    from pgnn.tensors import voigt_to_full
+
+    tk = TENSOR_KINDS[kind]
+
+    def parse(value, spec: TargetSpec, where: str) -> np.ndarray:
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TargetError(where, f"{spec.field} is not a numeric array") from None
+        if arr.shape == tk.voigt_shape:
+            return np.ascontiguousarray(voigt_to_full(arr, tk))
+        if arr.shape == tk.cartesian_shape:
+            return arr
+        raise TargetError(where, f"{spec.field} should be a {tk.voigt_shape[0]}x{tk.voigt_shape[1]} Voigt matrix "
+                                 f"for a {kind} tensor, got shape {list(arr.shape)}")
+
+    return parse
+
+
+def _voigt_components(kind: str):
+    """[B, 3, ..., 3] Cartesian -> [B, k] Voigt matrix components (36 elastic, 18 piezo, 9 dielectric)."""
+    from pgnn.tensors import full_to_voigt
+
+    return lambda t: full_to_voigt(t, kind).reshape(t.shape[0], -1)
+
+
+for _kind in ("dielectric", "piezoelectric", "elastic"):
+    register_kind(TargetKind(_kind, _tensor_parser(_kind), center=False, components=_voigt_components(_kind)))
+
+for _spec in [
+    TargetSpec("elastic_tensor", "elastic_tensor_voigt_GPa", "none", "elastic", "GPa"),
+    TargetSpec("dielectric_tensor", "dielectric_total", "none", "dielectric", "1"),
+    TargetSpec("dielectric_electronic_tensor", "dielectric_electronic", "none", "dielectric", "1"),
+    TargetSpec("piezoelectric_tensor", "piezo_tensor_voigt_Cm2", "none", "piezoelectric", "C/m^2"),
+]:
+    register_target(_spec)

@@ -40,11 +40,13 @@ def neighbor_list(
     max_neighbors: int | None = 12,
     tie_tolerance: float = 1e-8,
 ) -> Neighbors:
-    """All pairs (i, j, S) with 0 < |r_ij| <= cutoff, keeping at most `max_neighbors` nearest per atom i.
+    """All pairs (i, j, S) with 0 < |r_ij| < cutoff, keeping at most `max_neighbors` nearest per atom i.
 
     positions: [N, 3] Cartesian, Angstrom. cell: [3, 3] lattice vectors as rows, Angstrom.
-    Ties at the cap are broken deterministically: distances equal within `tie_tolerance` are ordered by
-    neighbour index, then by lattice shift (lexicographic), so the result does not depend on the backend's order.
+    Ties at the cap are broken deterministically: distances equal within `tie_tolerance` (Angstrom, chained) are
+    ordered by neighbour index, then by lattice shift (lexicographic), so the result does not depend on the
+    backend's order. Coincident atoms (distance 0) are left out; `validate_structure` rejects such structures.
+    Works for any cell, including cells with edges much shorter than the cutoff and strongly skewed cells.
     """
     positions = np.ascontiguousarray(positions, dtype=np.float64)
     cell = np.ascontiguousarray(cell, dtype=np.float64)
@@ -56,10 +58,16 @@ def neighbor_list(
     keep = d > 0.0
     if not keep.all():
         i, j, S, d, D = i[keep], j[keep], S[keep], d[keep], D[keep]
-    # Deterministic order: quantize the distance so that float noise does not reorder ties.
-    dq = np.round(d / tie_tolerance).astype(np.int64) if len(d) else d.astype(np.int64)
-    order = np.lexsort((S[:, 2], S[:, 1], S[:, 0], j, dq, i))
+    # Deterministic order: sort by (center, distance), then join distances within `tie_tolerance` of the previous
+    # one into a tie group, and order each group by (neighbour, shift), so float noise never reorders ties.
+    order = np.lexsort((d, i))
     i, j, S, d, D = i[order], j[order], S[order], d[order], D[order]
+    if len(i):
+        new_group = np.ones(len(i), dtype=bool)
+        new_group[1:] = (i[1:] != i[:-1]) | (d[1:] - d[:-1] > tie_tolerance)
+        group = np.cumsum(new_group)
+        order = np.lexsort((S[:, 2], S[:, 1], S[:, 0], j, group))
+        i, j, S, d, D = i[order], j[order], S[order], d[order], D[order]
     if max_neighbors is not None and len(i):
         # rank of each edge within its center's sorted block
         starts = np.searchsorted(i, i, side="left")

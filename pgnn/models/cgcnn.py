@@ -34,6 +34,7 @@ class CGCNN(nn.Module):
     """Invariant crystal graph network for scalar targets. batch (crystal graphs) -> {target: [B]}."""
 
     graph_kind = "crystal_graph"
+    defaults = DEFAULTS
 
     @staticmethod
     def graph_options(model_config: dict) -> dict:

@@ -3,7 +3,8 @@
 A model class is an `nn.Module` built as `Cls(model_config, targets)` where `model_config` is the `model:`
 section of a run config (a dict with at least `name`) and `targets` a list of `TargetSpec`. It declares
 `graph_kind` ("crystal_graph" | "hypergraph" | ...) and `graph_options(model_config) -> dict` (what the
-featurizer must compute), and `forward(batch) -> {target name: tensor}` (scalars [B] in normalized units,
+featurizer must compute), optionally `defaults` (dict of model options, merged under the config so that the
+run's config.yaml shows every value used), and `forward(batch) -> {target name: tensor}` (scalars [B] in normalized units,
 tensors [B, 3, ..., 3] Cartesian in the frame of `batch.pos`, divided by the target's scale).
 """
 
@@ -48,6 +49,14 @@ def get_model_class(name: str) -> type[nn.Module]:
     if name not in MODELS:
         raise ConfigError(f"unknown model {name!r}; known: {', '.join(sorted(MODELS))}")
     return MODELS[name]
+
+
+def resolve_model_config(model_config: dict) -> dict:
+    """The model section with the class's `defaults` filled in."""
+    if "name" not in model_config:
+        raise ConfigError("model config has no 'name'")
+    cls = get_model_class(model_config["name"])
+    return {"name": model_config["name"], **getattr(cls, "defaults", {}), **model_config}
 
 
 def build_model(model_config: dict, targets: list) -> nn.Module:

@@ -33,7 +33,7 @@ DEFAULTS: dict = {
         "loss": "mse",  # mse | l1 | huber, or {kind: loss} per target kind
         "target_weights": {},  # {target name: weight}, default 1
         "early_stopping_patience": 30,  # epochs without a better val_score; null: off
-        "threads": None,  # torch threads per process; None: usable cores / devices
+        "threads": 1,  # torch threads per process
     },
     # passed verbatim to lightning.Trainer
     "trainer": {
@@ -41,7 +41,6 @@ DEFAULTS: dict = {
         "accelerator": "cpu",
         "devices": 1,
         "strategy": "auto",
-        "sync_batchnorm": True,
         "enable_progress_bar": True,
         "log_every_n_steps": 10,
     },

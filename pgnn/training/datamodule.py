@@ -1,5 +1,6 @@
 """Loaders of train/val graphs. The batch size is global: under DDP each of the W processes takes
-batch_size / W graphs of the same epoch permutation, so one step sees the same graphs as a single process."""
+batch_size / W graphs of the same epoch permutation, so one step sees the same graphs as a single process
+(BatchNorm statistics are per process unless `trainer.sync_batchnorm`, which torch supports on GPUs only)."""
 
 from __future__ import annotations
 

@@ -38,5 +38,10 @@ def score(module, graphs: GraphSet, batch_size: int = 128) -> tuple[dict, dict, 
         mae = float(mean_abs_error(torch.from_numpy(pred[t.name]), torch.from_numpy(true[t.name]), t.kind)) \
             if len(graphs.graphs) else float("nan")
         metrics[t.name] = {"mae": mae, "unit": t.unit}
+        if t.kind != "scalar" and len(graphs.graphs):  # tensors: per-component and derived-scalar MAE too
+            from pgnn.training.tensor_metrics import tensor_errors
+
+            errors = tensor_errors(pred[t.name], true[t.name], t.kind)
+            metrics[t.name].update({k: v for k, v in errors.items() if k != "mae"})
     result = {"n": len(graphs.graphs), "skipped": len(graphs.skipped), "metrics": metrics}
     return result, pred, true

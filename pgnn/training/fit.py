@@ -66,21 +66,19 @@ def _prepare_run_dir(config: dict, out: str | Path | None, resume: str | Path | 
 
 
 def _threads(config: dict) -> int:
-    n = config["training"].get("threads")
-    if n:
-        return int(n)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    devices = config["trainer"].get("devices", 1)
-    return max(1, cores // (devices if isinstance(devices, int) and devices > 0 else 1))
+    """torch threads per process: `training.threads`, else 1 (small graph batches gain little from more
+    threads, and oversubscribed cores, e.g. under DDP or beside other jobs, slow them down many times)."""
+    return max(1, int(config["training"].get("threads") or 1))
 
 
 def fit(config: dict, out: str | Path | None = None, resume: str | Path | None = None, name: str = "run") -> Path:
     """Train `config` and return the run folder. `resume`: a run folder to continue from its last.ckpt."""
     torch.set_num_threads(_threads(config))
     rank0 = _is_rank_zero()
-    run_dir = _prepare_run_dir(config, out, resume, name)
     L.seed_everything(int(config.get("seed", 0)), workers=True, verbose=False)
     module = PgnnModule(config)
+    config = module.config
+    run_dir = _prepare_run_dir(config, out, resume, name)
     model_cls = type(module.model)
     data_cfg = config["data"]
     t0 = time.perf_counter()
@@ -110,6 +108,8 @@ def fit(config: dict, out: str | Path | None = None, resume: str | Path | None =
                                  seed=int(config.get("seed", 0)))
     trainer_cfg = dict(config["trainer"])
     progress = bool(trainer_cfg.pop("enable_progress_bar", True))
+    if trainer_cfg.get("accelerator") != "cpu" and trainer_cfg.get("devices", 1) not in (1, "1"):
+        trainer_cfg.setdefault("sync_batchnorm", True)  # torch's SyncBatchNorm runs on GPUs only
     trainer = L.Trainer(
         **trainer_cfg,
         default_root_dir=str(run_dir),

@@ -19,6 +19,11 @@ def loss_for(kind: str, setting: str | dict):
     name = setting.get(kind, "mse") if isinstance(setting, dict) else setting
     if name not in LOSSES:
         raise ConfigError(f"unknown loss {name!r}; known: {', '.join(LOSSES)}")
+    if kind != "scalar":  # tensors: the loss is on the Voigt components the MAE is reported on
+        from pgnn.data.targets import KINDS
+
+        comp, fn = KINDS[kind].components, LOSSES[name]
+        return lambda pred, true: fn(comp(pred), comp(true))
     return LOSSES[name]
 
 

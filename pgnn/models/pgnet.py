@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from pgnn.errors import ConfigError
 from pgnn.nn.pg_conv import PGConv
 from pgnn.nn.pg_edge_features import GroupAveragedEdgeFeatures, HarmonicEdgeFeatures
 from pgnn.nn.pg_frames import HOLOHEDRY, POINT_GROUPS, standard_frame
@@ -182,6 +183,9 @@ class PGNet(nn.Module):
                 "symprec": cfg["symprec"]}
 
     def forward(self, batch) -> dict:
+        if getattr(batch, "pg_rot", None) is None or getattr(batch, "pg_group", None) is None:
+            raise ConfigError("PGNet needs graphs of kind 'pg_crystal_graph' (pgnn.models.pgnet.build_graph), which "
+                              "carry the rotation to the standard setting (pg_rot) and the model group (pg_group)")
         dt = next(self.parameters()).dtype
         src, dst = batch.edge_index
         num_graphs = int(batch.num_graphs) if hasattr(batch, "num_graphs") else 1

@@ -14,7 +14,9 @@ m = <chi_a chi_b, chi_c> / commutant_dim(c) is the number of copies of c in a (x
 complex pair c (commutant_dim 2) the full space of equivariant bilinear maps a x b -> c has dimension
 2 m and is spanned by U[p] and U[p] @ J (J = c.commutant[1]); ``intertwiners`` returns that basis.
 
-Method 1, Dirl's formula (seed 003, real irreps so the conjugate is the matrix itself):
+Method 1, Dirl's formula (seed 003). Its Gamma^{c dagger}_{na}(g) is read as the complex conjugate of
+Gamma^c_{na}(g), which for real irreps is the matrix element itself (reading it as the conjugate
+transpose, Gamma^c_{an}(g), does not give intertwiners; a test checks both readings):
 
     U^{c n}_{a i, b j} = sqrt(d_c / N) S^{-1/2} sum_g D^a_{iq}(g) D^b_{js}(g) D^c_{na}(g),
     S = sum_g D^a_{qq}(g) D^b_{ss}(g) D^c_{aa}(g),
@@ -30,7 +32,6 @@ orthonormalization. The two agree as subspaces (tests compare the projectors sum
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import null_space
 
 from pgnn.groups.projection import copies_from_candidates
 
@@ -43,13 +44,17 @@ def dirl(Da: np.ndarray, Db: np.ndarray, Dc: np.ndarray, m: int | None = None, t
     db, dc = Db.shape[1], Dc.shape[1]
     if m == 0:
         return np.zeros((0, da, db, dc))
-    # T[q, s, a, i, j, n] = sum_g Da_iq Db_js Dc_na
-    T = np.einsum("giq,gjs,gna->qsaijn", Da, Db, Dc, optimize=True)
+    # T[q, s, a, i, j, n] = sum_g Da_iq Db_js Dc_na, as one matrix product over g
+    AB = (Da[:, :, :, None, None] * Db[:, None, None, :, :]).reshape(N, -1)  # [g, (i q j s)]
+    T = (AB.T @ Dc.reshape(N, -1)).reshape(da, da, db, db, dc, dc)  # [i, q, j, s, n, a]
+    T = T.transpose(1, 3, 5, 0, 2, 4)  # [q, s, a, i, j, n]
     S = np.einsum("qsaqsa->qsa", T)
     cands = []
     for q, s, a in zip(*np.nonzero(S > tol * N)):
         U = np.sqrt(dc / N) * T[q, s, a] / np.sqrt(S[q, s, a])  # [da, db, dc]
         cands.append(U.reshape(da * db, dc).T)
+        if m == 1:  # any single candidate is the (unique up to sign/commutant) copy
+            break
     W = copies_from_candidates(cands, dc, m, da * db)
     return np.ascontiguousarray(W.transpose(0, 2, 1).reshape(-1, da, db, dc))
 
@@ -58,13 +63,20 @@ def nullspace_basis(Da: np.ndarray, Db: np.ndarray, Dc: np.ndarray, generators) 
     """Orthonormal (Frobenius) basis [k, da, db, dc] of all intertwiners, k = m * commutant_dim(c),
     from the equations (Da (x) Db)(g) M = M Dc(g) for g in ``generators`` (element indices)."""
     da, db, dc = Da.shape[1], Db.shape[1], Dc.shape[1]
-    rows = []
-    for g in generators:
-        A = np.kron(Da[g], Db[g])  # acts on the flattened (i, j) index
-        rows.append(np.kron(A, np.eye(dc)) - np.kron(np.eye(da * db), Dc[g].T))
-    K = np.concatenate(rows, axis=0) if rows else np.zeros((1, da * db * dc))
-    ns = null_space(K, rcond=1e-10)  # [da*db*dc, k]
-    return ns.T.reshape(-1, da, db, dc)
+    g = np.asarray(generators, dtype=int)
+    if len(g) == 0:
+        return np.eye(da * db * dc).reshape(-1, da, db, dc)
+    n = da * db
+    A = (Da[g][:, :, None, :, None] * Db[g][:, None, :, None, :]).reshape(len(g), n, n)  # Da (x) Db
+    # row-major vec: vec(A M) = (A (x) I) vec(M), vec(M C) = (I (x) C^T) vec(M)
+    K = (A[:, :, None, :, None] * np.eye(dc)[None, None, :, None, :]).reshape(len(g), n * dc, n * dc)
+    K = K - (np.eye(n)[None, :, None, :, None] * Dc[g].transpose(0, 2, 1)[:, None, :, None, :]).reshape(
+        len(g), n * dc, n * dc)
+    K = K.reshape(len(g) * n * dc, n * dc)
+    _, sv, vh = np.linalg.svd(K)  # K has at least as many rows as columns when generators exist
+    sv = np.concatenate([sv, np.zeros(vh.shape[0] - len(sv))])
+    ns = vh[sv < 1e-8]  # absolute threshold: K's entries are O(1)
+    return ns.reshape(-1, da, db, dc)
 
 
 def nullspace(Da, Db, Dc, generators, m: int | None = None) -> np.ndarray:

@@ -11,6 +11,12 @@ Orientation (the settings of the ITA / spglib standard cells):
   -6m2 as in P-6m2 (mirrors normal to a, 2-folds along y), 622/6mm/6/mmm with 2-folds along a.
 - monoclinic: unique axis b = y (2-fold along y, mirror normal to y).
 
+These are the point groups of spglib's standard setting of every space group (checked in
+``tests/groups/test_orientation.py``) except the other orientation of five classes:
+P-4m2 ... I-4c2 (115-120), P312 (149, 151, 153), P31m (157, 159), P-31m (162, 163) and
+P-62m (189, 190), whose symmetry is the fixed group rotated by 45 or 30/90 deg about z
+(``matching.match_point_group`` returns that rotation).
+
 Every group is then a subgroup of its holohedry in the same frame, and every holohedry is a
 subgroup of Oh (cubic axes) or D6h (hexagonal axes).
 
@@ -20,9 +26,11 @@ order and a fixed lexicographic key (see ``_sort_key``).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
-__all__ = ["GROUP_DATA", "GROUP_ORDER", "generate", "matrices", "element_symbol"]
+__all__ = ["GROUP_DATA", "GROUP_ORDER", "generate", "matrices", "index_in", "element_symbol"]
 
 _S3 = np.sqrt(3.0) / 2.0
 
@@ -115,31 +123,52 @@ def _sort_key(m: np.ndarray):
     return (det < 0, -round(tr, 6), tuple(-np.round(m.ravel(), 6)))
 
 
-def generate(gens: list[np.ndarray], tol: float = 1e-8) -> np.ndarray:
+def generate(gens: list[np.ndarray]) -> np.ndarray:
     """Close a set of 3x3 orthogonal matrices under multiplication -> [N, 3, 3], sorted by ``_sort_key``."""
-    elems = [np.eye(3)]
-    frontier = [np.eye(3)]
     gens = [np.asarray(g, dtype=np.float64) for g in gens]
+
+    def key(m):
+        return tuple(np.round(m, 6).ravel() + 0.0)
+
+    elems = {key(np.eye(3)): np.eye(3)}
+    frontier = [np.eye(3)]
     while frontier:
         new = []
         for a in frontier:
             for g in gens:
                 p = g @ a
-                if not any(np.abs(p - e).max() < tol for e in elems):
-                    elems.append(p)
+                k = key(p)
+                if k not in elems:
+                    elems[k] = p
                     new.append(p)
         frontier = new
         if len(elems) > 48:
             raise ValueError("generators do not close into a crystallographic point group")
-    elems.sort(key=_sort_key)
-    out = np.array(elems)
+    out = np.array(sorted(elems.values(), key=_sort_key))
     out[np.abs(out) < 1e-14] = 0.0
     return out
 
 
 def matrices(name: str) -> np.ndarray:
-    """Elements [N, 3, 3] of the group with canonical Schoenflies ``name``."""
-    return generate([NAMED[g] for g in GROUP_DATA[name]["gens"]])
+    """Elements [N, 3, 3] of the group with canonical Schoenflies ``name`` (a new array)."""
+    return _matrices(name).copy()
+
+
+@lru_cache(maxsize=None)
+def _matrices(name: str) -> np.ndarray:
+    out = generate([NAMED[g] for g in GROUP_DATA[name]["gens"]])
+    out.setflags(write=False)
+    return out
+
+
+def index_in(elements: np.ndarray, group: str, tol: float = 1e-8) -> np.ndarray:
+    """Indices [N] of ``elements`` [N, 3, 3] among the elements of the canonical ``group``; ValueError if absent."""
+    H = _matrices(group)
+    d = np.abs(np.asarray(elements)[:, None] - H[None]).reshape(len(elements), len(H), 9).max(-1)
+    idx = d.argmin(1)
+    if d[np.arange(len(elements)), idx].max() > tol:
+        raise ValueError(f"not all elements are in {group}")
+    return idx
 
 
 def element_symbol(m: np.ndarray) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 
 from pgnn.groups import coupling as _coupling
 from pgnn.groups.characters import CharacterTable, conjugacy_classes
-from pgnn.groups.elements import GROUP_DATA, NAMED, element_symbol, matrices
+from pgnn.groups.elements import GROUP_DATA, NAMED, element_symbol, index_in, matrices
 from pgnn.groups.irreps import Irrep, build_irreps
 from pgnn.groups.projection import copies, decompose_rep, multiplicities, projector
 
@@ -68,6 +68,13 @@ class PointGroup:
     def element_symbols(self) -> list[str]:
         """Seitz-like symbols of the elements, e.g. '4+[0,0,1]', 'm[1,0,0]'."""
         return [element_symbol(g) for g in self.elements]
+
+    @cached_property
+    def lattice_indices(self) -> np.ndarray:
+        """[N] indices of this group's elements among point_group(lattice_holohedry).elements."""
+        idx = index_in(self.elements, self.lattice_holohedry)
+        idx.setflags(write=False)
+        return idx
 
     @property
     def has_inversion(self) -> bool:
@@ -146,18 +153,42 @@ class PointGroup:
         return np.einsum("pijk,rkl->prijl", U, J).reshape(-1, *U.shape[1:])
 
     def coupling_table(self, method: str = "dirl") -> dict:
-        """{(a_name, b_name, c_name): U [m, da, db, dc]} for every triple with m > 0."""
-        out = {}
-        m = self.coupling_multiplicities
-        for ia, ib, ic in zip(*np.nonzero(m)):
-            A, B, C = self.irreps[ia], self.irreps[ib], self.irreps[ic]
-            out[(A.name, B.name, C.name)] = self.coupling(ia, ib, ic, method)
-        return out
+        """{(a_name, b_name, c_name): U [m, da, db, dc]} for every triple with m > 0 (a new dict of
+        cached read-only arrays)."""
+        key = ("table", method)
+        if key not in self._coupling_cache:
+            out = {}
+            m = self.coupling_multiplicities
+            for ia, ib, ic in zip(*np.nonzero(m)):
+                A, B, C = self.irreps[ia], self.irreps[ib], self.irreps[ic]
+                out[(A.name, B.name, C.name)] = self.coupling(ia, ib, ic, method)
+            self._coupling_cache[key] = out
+        return dict(self._coupling_cache[key])
 
     def coupling_paths(self) -> list[tuple[int, int, int, np.ndarray]]:
         """[(ia, ib, ic, U)] over all triples with m > 0, irrep indices into ``irreps`` (for layers)."""
-        m = self.coupling_multiplicities
-        return [(int(a), int(b), int(c), self.coupling(a, b, c)) for a, b, c in zip(*np.nonzero(m))]
+        if "paths" not in self._coupling_cache:
+            m = self.coupling_multiplicities
+            self._coupling_cache["paths"] = [
+                (int(a), int(b), int(c), self.coupling(a, b, c)) for a, b, c in zip(*np.nonzero(m))
+            ]
+        return list(self._coupling_cache["paths"])
+
+    def coupling_array(self) -> tuple[np.ndarray, np.ndarray]:
+        """All coupling tensors as one zero-padded array, for layers that gather by irrep index.
+
+        Returns (U [n, n, n, M, 3, 3, 3], mult [n, n, n]) with n irreps, M the largest multiplicity:
+        U[a, b, c, p, :d_a, :d_b, :d_c] = coupling(a, b, c)[p] for p < mult[a, b, c], zeros elsewhere.
+        """
+        if "array" not in self._coupling_cache:
+            n = len(self.irreps)
+            mult = self.coupling_multiplicities
+            U = np.zeros((n, n, n, max(1, int(mult.max())), 3, 3, 3))
+            for a, b, c, T in self.coupling_paths():
+                U[a, b, c, : T.shape[0], : T.shape[1], : T.shape[2], : T.shape[3]] = T
+            U.setflags(write=False)
+            self._coupling_cache["array"] = (U, mult)
+        return self._coupling_cache["array"]
 
     # ------------------------------------------------------------------ projection / decomposition
     def projector(self, rep_matrices, irrep, i: int | None = None, j: int | None = None) -> np.ndarray:

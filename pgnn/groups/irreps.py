@@ -22,6 +22,7 @@ and a ``note`` naming the pair (e.g. "1E+2E").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -45,9 +46,12 @@ class Irrep:
     index: int = -1
     source: tuple = field(default=(0, 1))
 
-    @property
+    @cached_property
     def characters(self) -> np.ndarray:
-        return np.einsum("gii->g", self.matrices)
+        """[N] traces of the matrices (read-only)."""
+        chi = np.einsum("gii->g", self.matrices)
+        chi.setflags(write=False)
+        return chi
 
     @property
     def commutant(self) -> np.ndarray:
@@ -138,6 +142,19 @@ def _nice_basis(V: np.ndarray) -> np.ndarray:
     return B
 
 
+_EXACT = np.array([0.0, 0.5, np.sqrt(3.0) / 2.0, 1.0, np.sqrt(0.5)])
+
+
+def _snap(M: np.ndarray, tol: float = 1e-11) -> np.ndarray:
+    """Round entries within ``tol`` of 0, 1/2, sqrt(3)/2, 1/sqrt(2), 1 (in absolute value) to those exact
+    values: the crystallographic irreps in these bases only have such entries, so this removes the
+    rounding noise of the construction and makes the matrices identical on every platform."""
+    a = np.abs(M)
+    k = np.abs(a[..., None] - _EXACT).argmin(-1)
+    close = np.abs(a - _EXACT[k]) < tol
+    return np.where(close, np.sign(M) * _EXACT[k], M)
+
+
 def _idx(elements: np.ndarray, m: np.ndarray) -> int | None:
     d = np.abs(elements - m[None]).reshape(len(elements), -1).max(1)
     i = int(np.argmin(d))
@@ -209,8 +226,7 @@ def build_irreps(elements: np.ndarray, table: np.ndarray, meta: dict) -> list[Ir
     for source, D in _candidate_spaces(elements):
         for V in _split(D, table, rng):
             B = _nice_basis(V)
-            M = np.einsum("ij,gjk,lk->gil", B, D, B)
-            M[np.abs(M) < 1e-13] = 0.0
+            M = _snap(np.einsum("ij,gjk,lk->gil", B, D, B))
             chi = np.einsum("gii->g", M)
             if any(np.abs(chi - ir.characters).max() < 1e-6 for ir in found):
                 continue

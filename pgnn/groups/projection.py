@@ -54,8 +54,9 @@ def copies_from_candidates(candidates, d: int, m: int | None, n: int, tol: float
     for W in candidates:
         if m is not None and len(kept) >= m:
             break
-        W = W - W @ P
-        W = W - W @ P
+        if kept:
+            W = W - W @ P
+            W = W - W @ P
         s = float(np.sum(W * W)) / d
         if s <= tol:
             continue
@@ -72,8 +73,9 @@ def copies(irrep_matrices: np.ndarray, rep: np.ndarray, m: int | None = None, to
     D = np.asarray(rep, dtype=np.float64)
     N, d, _ = G.shape
     n = D.shape[1]
-    C = np.einsum("gka,gbt->takb", G, D) * (d / N)  # [n, d, d, n]: C[t, a] is a candidate W
-    return copies_from_candidates(C.reshape(n * d, d, n), d, m, n, tol)
+    C = np.einsum("gka,gbt->takb", G, D).reshape(n * d, d, n) * (d / N)  # C[t * d + a] is a candidate W
+    C = C[np.einsum("ckb,ckb->c", C, C) > tol * d]  # drop the zero candidates up front
+    return copies_from_candidates(C, d, m, n, tol)
 
 
 def decompose_rep(irreps, rep: np.ndarray):

@@ -11,7 +11,17 @@ from functools import lru_cache
 
 from pgnn.groups.elements import GROUP_DATA, GROUP_ORDER
 
-__all__ = ["canonical_name", "point_group", "list_groups"]
+from pgnn.errors import PgnnError
+
+__all__ = ["UnknownGroupError", "canonical_name", "point_group", "list_groups"]
+
+
+class UnknownGroupError(PgnnError, KeyError):
+    """A point-group name that is none of the accepted names."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
 
 _EXTRA = {
     "-4m2": "D2d", "-62m": "D3h", "31m": "C3v", "312": "D3", "-31m": "D3d", "2mm": "C2v", "m2m": "C2v",
@@ -44,7 +54,7 @@ def canonical_name(name: str) -> str:
     """Schoenflies name of a group given by any accepted name; KeyError with the valid names otherwise."""
     k = _key(name)
     if k not in _ALIASES:
-        raise KeyError(f"unknown point group {name!r}; known: " + ", ".join(f"{n} ({GROUP_DATA[n]['hm']})" for n in GROUP_ORDER))
+        raise UnknownGroupError(f"unknown point group {name!r}; known: " + ", ".join(f"{n} ({GROUP_DATA[n]['hm']})" for n in GROUP_ORDER))
     return _ALIASES[k]
 
 
@@ -55,11 +65,19 @@ def list_groups() -> list[str]:
 
 @lru_cache(maxsize=None)
 def _point_group(name: str):
+    from pgnn.groups import cache
     from pgnn.groups.group import PointGroup
 
-    return PointGroup(name)
+    G = PointGroup(name)
+    if cache.enabled() and not cache.load(G):
+        try:
+            cache.save(G)
+        except OSError:  # read-only home, full disk: the in-memory tables are still fine
+            pass
+    return G
 
 
 def point_group(name: str):
-    """The PointGroup named ``name`` (Schoenflies or Hermann-Mauguin), built once per process."""
+    """The PointGroup named ``name`` (Schoenflies or Hermann-Mauguin), built once per process
+    (tables are computed lazily on first use; see ``cache.py`` for the optional disk cache)."""
     return _point_group(canonical_name(name))

@@ -11,12 +11,15 @@ so ``Q @ sh`` maps e3nn harmonic components onto concatenated irrep components.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
+from pgnn.groups.elements import _matrices
 from pgnn.groups.harmonics import o3_rep
 from pgnn.groups.projection import decompose_rep
 
-__all__ = ["parse_parity", "subduce"]
+__all__ = ["parse_parity", "rep_matrices", "subduce"]
 
 
 def parse_parity(parity) -> int:
@@ -33,8 +36,19 @@ def parse_parity(parity) -> int:
     return p
 
 
+@lru_cache(maxsize=None)
+def _lattice_rep(lattice: str, l: int, p: int) -> np.ndarray:
+    """D^{l,p} on the elements of Oh or D6h (every group's elements are among them), computed once."""
+    D = o3_rep(l, p, _matrices(lattice), convention="e3nn")
+    D.setflags(write=False)
+    return D
+
+
+def rep_matrices(group, l: int, parity) -> np.ndarray:
+    """D^{l,p}(g) [N, 2l+1, 2l+1] on the group's elements, e3nn convention."""
+    return _lattice_rep(group.lattice_holohedry, int(l), parse_parity(parity))[group.lattice_indices]
+
+
 def subduce(group, l: int, parity) -> tuple[list, np.ndarray]:
     """(list of (irrep_name, multiplicity), Q [2l+1, 2l+1]) for the O(3) irrep (l, parity)."""
-    p = parse_parity(parity)
-    D = o3_rep(int(l), p, group.elements, convention="e3nn")
-    return decompose_rep(group.irreps, D)
+    return decompose_rep(group.irreps, rep_matrices(group, l, parity))

@@ -32,7 +32,7 @@ def random_crystal_graph(seed: int, n_atoms: int = 3, cutoff: float = 3.2, max_n
 def transformed(data: Data, R: np.ndarray, perm: np.ndarray | None = None) -> Data:
     """The same crystal with every Cartesian vector mapped by R (proper or improper) and atoms reordered by perm
     (new atom k is old atom perm[k]); edges follow the atoms."""
-    R = torch.as_tensor(R, dtype=torch.float64)
+    R = torch.as_tensor(np.array(R, dtype=np.float64))
     out = data.clone()
     out.pos = data.pos @ R.T
     out.cell = data.cell @ R.T

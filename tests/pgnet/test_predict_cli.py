@@ -50,20 +50,21 @@ def _rot(t: np.ndarray, R: np.ndarray) -> np.ndarray:
     return t
 
 
-@pytest.mark.parametrize("improper", [False, True])
-def test_predict_rotated_permuted(run_dir, tmp_path, improper):
+def test_predict_rotated_permuted(run_dir, tmp_path):
     s = Structure.from_spacegroup("P6_3mc", Lattice.hexagonal(3.25, 5.21), ["Zn", "O"],
                                   [[1 / 3, 2 / 3, 0], [1 / 3, 2 / 3, 0.382]])
     s = _rotated_copy(s, Rotation.from_euler("zyx", [0.2, 0.5, -0.3]).as_matrix(), np.arange(len(s)))
-    R = Rotation.random(random_state=5).as_matrix() * (-1.0 if improper else 1.0)
-    perm = np.random.default_rng(3).permutation(len(s))
+    rotations = [Rotation.random(random_state=5).as_matrix(), -Rotation.random(random_state=6).as_matrix()]
+    rng = np.random.default_rng(3)
     # POSCAR keeps the Cartesian lattice vectors (a CIF stores only lattice parameters, so it would not)
     s.to(filename=str(tmp_path / "a.vasp"), fmt="poscar")
-    _rotated_copy(s, R, perm).to(filename=str(tmp_path / "b.vasp"), fmt="poscar")
-    rows = json.loads(_run(["predict", str(run_dir), "a.vasp", "b.vasp", "--json"], cwd=tmp_path))
-    a, b = rows
-    for key, unit in a["units"].items():
-        ta, tb = np.asarray(a[key]), np.asarray(b[key])
-        scale = max(1e-3, np.abs(ta).max())
-        assert np.abs(tb - _rot(ta, R)).max() < 1e-4 * scale, key
-        assert np.abs(ta).max() > 0  # wurtzite (6mm) allows piezoelectricity; not vacuous
+    for k, R in enumerate(rotations):
+        _rotated_copy(s, R, rng.permutation(len(s))).to(filename=str(tmp_path / f"r{k}.vasp"), fmt="poscar")
+    rows = json.loads(_run(["predict", str(run_dir), "a.vasp", "r0.vasp", "r1.vasp", "--json"], cwd=tmp_path))
+    a = rows[0]
+    for R, b in zip(rotations, rows[1:]):
+        for key in a["units"]:
+            ta, tb = np.asarray(a[key]), np.asarray(b[key])
+            scale = max(1e-3, np.abs(ta).max())
+            assert np.abs(tb - _rot(ta, R)).max() < 1e-4 * scale, (key, np.linalg.det(R))
+            assert np.abs(ta).max() > 0  # wurtzite (6mm) allows piezoelectricity; not vacuous

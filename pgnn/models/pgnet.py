@@ -22,7 +22,6 @@ Forward: batch -> {target name: [B] scalars | [B, 3, ..., 3] tensors in the fram
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -34,13 +33,8 @@ from pgnn.nn.pg_gate import PGGate
 from pgnn.nn.pg_irreps import PGIrreps, get_group, trivial_irrep
 from pgnn.nn.pg_readout import PGScalarReadout, PGTensorReadout, TENSOR_FORMULAS, tensor_irreps
 
-try:  # the registry lives in the training layer's models package
-    from pgnn.models.registry import register_model
-except ImportError:  # pragma: no cover - before the registry exists
-    def register_model(name):
-        def deco(cls):
-            return cls
-        return deco
+from pgnn.data.featurize import register_graph_builder
+from pgnn.models.registry import register_model
 
 
 DEFAULTS = {
@@ -275,9 +269,4 @@ def build_graph(structure, options: dict | None = None, source: str = ""):
     return data
 
 
-try:  # make the featurizer build "pg_crystal_graph" graphs with `build_graph`
-    from pgnn.data.featurize import register_graph_builder
-
-    register_graph_builder("pg_crystal_graph", build_graph, version="1")
-except ImportError:  # pragma: no cover - before the featurizer exists
-    pass
+register_graph_builder("pg_crystal_graph", build_graph, version="1")  # the featurizer's builder for PGNet graphs

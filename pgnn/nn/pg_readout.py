@@ -10,7 +10,7 @@ alpha-channels are mapped linearly (channel mixing only, so it commutes with D^a
 tensor space; the Cartesian tensor is B @ coefficients. Hence t(g . crystal) = T(g) t(crystal) for every g in G, and
 for a crystal whose own point group H is a subgroup of G (in the standard setting) the pooled features are
 H-invariant, so t is H-invariant: Neumann's principle holds by construction, with no symmetrisation step.
-A learned bias is added on the trivial components only (a G-invariant tensor).
+A learned bias (with a gain of 10, see `bias_gain`) is added on the trivial components only (a G-invariant tensor).
 Output: [B, 3, ..., 3] in the standard setting of G.
 """
 
@@ -159,6 +159,10 @@ class PGTensorReadout(nn.Module):
                              persistent=False)
         self.W = nn.Parameter(torch.randn(n_terms, cmax, mmax))
         self.bias = nn.Parameter(torch.zeros(n_terms, mmax, self.dmax))
+        # The invariant bias carries the mean tensor, of order 1 in normalized units (e.g. the isotropic part of a
+        # dielectric or elastic tensor); Adam moves a parameter by about lr per step whatever its gradient, so a
+        # gain lets the bias reach that scale within tens of steps instead of hundreds.
+        self.bias_gain = 10.0
         flat = np.array([np.ravel_multi_index(ix, (n_terms, mmax, self.dmax)) for ix in coef_index], dtype=np.int64)
         self.register_buffer("coef_gather", torch.as_tensor(flat), persistent=False)
         self.register_buffer("B", torch.as_tensor(B, dtype=torch.float64))
@@ -168,7 +172,7 @@ class PGTensorReadout(nn.Module):
         packed = torch.cat([pooled, pooled.new_zeros(num_graphs, 1)], dim=1)[:, self.in_idx]  # B, A, C, d
         per_term = packed[:, self.type_in]  # B, T, C, d
         coef = torch.einsum("btck,tcm->btmk", per_term, self.W.to(x.dtype) * self.mask.to(x.dtype))
-        coef = coef + self.bias.to(x.dtype) * self.bias_mask.to(x.dtype)
+        coef = coef + self.bias_gain * self.bias.to(x.dtype) * self.bias_mask.to(x.dtype)
         coef = coef.reshape(num_graphs, -1)[:, self.coef_gather]  # B, dim_T in tensor-layout order
         t = coef @ self.B.to(x.dtype).T * self.scale
         return t.reshape((num_graphs,) + (3,) * self.rank)

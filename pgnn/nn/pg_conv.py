@@ -15,11 +15,14 @@ atom n (`node_class` [N] long in [0, n_classes)). Weights are scalars per node, 
 
 Implementation: features are packed as [N, types, channels, partners] (zero padding), every path is a row of
 a packed coupling tensor U (paths, d_in, d_edge, d_out), and the layer is a handful of dense contractions:
-    T[e,p,i,k]   = U[p,i,j,k] F[e,b(p),j]                  (edge-dependent coupling)
-    msg[e,p,c,k] = w[e,p,c] T[e,p,i,k] v[src(e), a(p), c, i]
-    agg[n,p,c,k] = sum_(e: dst(e)=n) msg[e,p,c,k]
+    T[e,p,i,k]   = U[p,i,j,k] F[e,b(p),j]                  (edge-dependent coupling, all paths at once)
+    Z[e,a,q,c]   = sum_i T[e,p(q),i,k(q)] v[src(e), a, c, i]   (one matmul per edge and input irrep a; q runs over
+                                                               the (path, output partner) pairs of a's paths)
+    msg          = Z * w[e, p(q), c]                        (radial weights per path and channel)
+    agg[n,p,c,k] = sum_(e: dst(e)=n) msg                    (index_add, then regrouped by path)
     out[n,g,d,k] = sum_(p: gamma(p)=g) sum_c agg[n,p,c,k] W_msg[p,c,d]   (+ self-interaction)
-No Python loop runs over irreps or edges in `forward`.
+No Python loop runs over irreps or edges in `forward` (with site classes, the update is one contraction per
+class present in the batch).
 
 Shapes: x [N, irreps_in.dim], edge_index [2, E] (row 0 source/neighbour b, row 1 receiving atom n),
 edge_attr [E, irreps_edge.dim] (edge features), edge_length [E]; returns [N, irreps_out.dim].

@@ -1,0 +1,272 @@
+"""PGNet: the point-group-equivariant crystal network (seed 003, section 3; seed 002, "Crystal Networks").
+
+Per model group G (a named group such as "Oh", or "holohedry" = Oh for every crystal whose point group is a
+subgroup of Oh in its standard setting and D6h for trigonal and hexagonal crystals):
+
+    atom types -> trivial-irrep embedding
+    -> n_layers x [PGConv (edge features in G-irreps) -> gated nonlinearity]
+    -> read-outs: invariant scalars (trivial channels) and Cartesian tensors (pooled features mapped onto the
+       G-irrep decomposition of the tensor space), which obey Neumann's principle by construction.
+
+Frames: the graph is built by `build_graph` from the idealized standardized primitive cell rotated back to the
+input orientation, with `pg_rot` = Q (r_standard = Q r_input) and `pg_group` (index of the model group used). The
+network runs on r_standard edge vectors, so the crystal's symmetry operations are G's matrices, and tensors are
+rotated back to the input frame: t_input = Q^T . t_standard on every index. A crystal that fits none of the model's
+groups raises `pgnn.errors.SymmetryError` in `build_graph`.
+
+Config keys (defaults in DEFAULTS): group, edge ("harmonic" | "averaged"), l_max, edge_copies, scalars,
+nonscalars (channels per non-trivial irrep) or hidden (a layout string, or {group: layout}), n_layers, cutoff,
+max_neighbors (shell-complete cap), n_basis, radial_hidden, site_classes (bool), symprec, tensor_scale.
+Forward: batch -> {target name: [B] scalars | [B, 3, ..., 3] tensors in the frame of batch.pos}.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from pgnn.errors import ConfigError
+from pgnn.nn.pg_conv import PGConv
+from pgnn.nn.pg_edge_features import GroupAveragedEdgeFeatures, HarmonicEdgeFeatures
+from pgnn.nn.pg_frames import HOLOHEDRY, POINT_GROUPS, standard_frame
+from pgnn.nn.pg_gate import PGGate
+from pgnn.nn.pg_irreps import PGIrreps, get_group, trivial_irrep
+from pgnn.nn.pg_readout import PGScalarReadout, PGTensorReadout, TENSOR_FORMULAS, tensor_irreps
+
+from pgnn.data.featurize import register_graph_builder
+from pgnn.models.registry import register_model
+
+
+DEFAULTS = {
+    "group": "holohedry",
+    "edge": "harmonic",
+    "l_max": 3,
+    "edge_copies": 2,
+    "scalars": 32,
+    "nonscalars": 8,
+    "hidden": None,
+    "n_layers": 3,
+    "cutoff": 5.0,
+    "max_neighbors": 16,
+    "n_basis": 8,
+    "radial_hidden": 32,
+    "site_classes": False,
+    "symprec": 0.01,
+    "tensor_scale": {},
+}
+
+
+def model_groups(config: dict) -> list[str]:
+    g = config.get("group", DEFAULTS["group"])
+    if g == "holohedry":
+        return list(HOLOHEDRY)
+    return [get_group(g).name]
+
+
+def _target_kind(t) -> tuple[str, str]:
+    if isinstance(t, dict):
+        return t["name"], t.get("kind", "scalar")
+    if isinstance(t, (tuple, list)):
+        return t[0], t[1]
+    return t.name, getattr(t, "kind", "scalar")
+
+
+def hidden_layout(G, config: dict) -> PGIrreps:
+    """Hidden layout of one group: `hidden` if given, else scalars x trivial + nonscalars x every other irrep."""
+    hidden = config.get("hidden")
+    if isinstance(hidden, dict):
+        hidden = hidden.get(G.name)
+    if hidden:
+        return PGIrreps(G, hidden).simplify()
+    triv = trivial_irrep(G)
+    terms = [(config["scalars"], triv)] + [(config["nonscalars"], ir.name) for ir in G.irreps if ir.name != triv]
+    return PGIrreps(G, [(m, n) for m, n in terms if m > 0])
+
+
+class PGNetCore(nn.Module):
+    """The network of one group, in the standard setting of G (see module docstring).
+
+    forward(z [N], edge_index [2, E], edge_vec [E, 3] standard frame, batch [N], num_graphs, node_class [N] | None)
+    -> {target: [B] or [B, 3, ..., 3] standard frame}.
+    """
+
+    def __init__(self, group, config: dict, targets) -> None:
+        super().__init__()
+        G = get_group(group)
+        self.group_name = G.name
+        cfg = {**DEFAULTS, **config}
+        triv = trivial_irrep(G)
+        if cfg["edge"] == "harmonic":
+            self.edge = HarmonicEdgeFeatures(G, cfg["l_max"])
+        elif cfg["edge"] in ("averaged", "group_averaged"):
+            self.edge = GroupAveragedEdgeFeatures(G, copies=cfg["edge_copies"], cutoff=cfg["cutoff"],
+                                                  n_basis=cfg["n_basis"])
+        else:
+            raise ValueError(f"edge must be 'harmonic' or 'averaged', not {cfg['edge']!r}")
+        hidden = hidden_layout(G, cfg)
+        self.targets = [_target_kind(t) for t in targets]
+        need = set()
+        for _, kind in self.targets:
+            if kind != "scalar":
+                need |= {n for _, n in tensor_irreps(G, TENSOR_FORMULAS.get(kind, kind)).terms}
+        last = (hidden + [(max(4, cfg["nonscalars"]), n) for n in need if hidden.count(n) == 0]).simplify()
+        self.n_scalars = hidden.count(triv)
+        self.embed = nn.Embedding(120, self.n_scalars)
+        cur = PGIrreps(G, [(self.n_scalars, triv)])
+        self.convs, self.gates = nn.ModuleList(), nn.ModuleList()
+        n_classes = len(POINT_GROUPS) if cfg["site_classes"] else 0
+        avg = float(cfg["max_neighbors"] or 12)
+        for i in range(cfg["n_layers"]):
+            lay = last if i == cfg["n_layers"] - 1 else hidden
+            gate = PGGate(lay)
+            conv = PGConv(cur, self.edge.irreps_out, gate.irreps_in, n_basis=cfg["n_basis"], cutoff=cfg["cutoff"],
+                          radial_hidden=cfg["radial_hidden"], avg_neighbors=avg, n_classes=n_classes)
+            self.convs.append(conv)
+            self.gates.append(gate)
+            cur = gate.irreps_out
+        self.irreps_out = cur
+        self.readouts = nn.ModuleDict()
+        scales = cfg.get("tensor_scale") or {}
+        for name, kind in self.targets:
+            if kind == "scalar":
+                self.readouts[name] = PGScalarReadout(cur)
+            else:
+                self.readouts[name] = PGTensorReadout(cur, TENSOR_FORMULAS.get(kind, kind),
+                                                      scale=float(scales.get(name, 1.0)))
+
+    def features(self, z, edge_index, edge_vec, node_class=None) -> torch.Tensor:
+        """Node features [N, irreps_out.dim] after all layers."""
+        dt = edge_vec.dtype
+        x = self.embed(z).to(dt)
+        ef = self.edge(edge_vec)
+        length = torch.linalg.norm(edge_vec, dim=-1)
+        for conv, gate in zip(self.convs, self.gates):
+            y = gate(conv(x, edge_index, ef, length, node_class))
+            x = x + y if gate.irreps_out == conv.irreps_in else y  # the seed's v + sum(...) when layouts agree
+        return x
+
+    def forward(self, z, edge_index, edge_vec, batch, num_graphs, node_class=None) -> dict:
+        x = self.features(z, edge_index, edge_vec, node_class)
+        return {name: self.readouts[name](x, batch, num_graphs) for name, _ in self.targets}
+
+
+def rotate_tensor(t: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
+    """t'[b, i, j, ...] = R[b, i, a] R[b, j, b'] ... t[b, a, b', ...] for t [B, 3, ..., 3], R [B, 3, 3]."""
+    for k in range(1, t.dim()):
+        t = torch.movedim(torch.einsum("bia,b...a->b...i", R, torch.movedim(t, k, -1)), -1, k)
+    return t
+
+
+@register_model("pgnet")
+class PGNet(nn.Module):
+    """Point-group-equivariant network with frames and group routing (see module docstring)."""
+
+    graph_kind = "pg_crystal_graph"
+
+    def __init__(self, config: dict, targets) -> None:
+        super().__init__()
+        self.config = {**DEFAULTS, **(config or {})}
+        self.group_names = model_groups(self.config)
+        self.targets = [_target_kind(t) for t in targets]
+        self.cores = nn.ModuleDict({g: PGNetCore(g, self.config, targets) for g in self.group_names})
+
+    @staticmethod
+    def graph_options(config: dict) -> dict:
+        cfg = {**DEFAULTS, **(config or {})}
+        return {"cutoff": cfg["cutoff"], "max_neighbors": cfg["max_neighbors"], "pg_groups": model_groups(cfg),
+                "symprec": cfg["symprec"]}
+
+    def forward(self, batch) -> dict:
+        if getattr(batch, "pg_rot", None) is None or getattr(batch, "pg_group", None) is None:
+            raise ConfigError("PGNet needs graphs of kind 'pg_crystal_graph' (pgnn.models.pgnet.build_graph), which "
+                              "carry the rotation to the standard setting (pg_rot) and the model group (pg_group)")
+        dt = next(self.parameters()).dtype
+        src, dst = batch.edge_index
+        num_graphs = int(batch.num_graphs) if hasattr(batch, "num_graphs") else 1
+        gb = batch.batch if getattr(batch, "batch", None) is not None else torch.zeros_like(batch.z)
+        pos, cell = batch.pos.to(dt), batch.cell.to(dt).reshape(-1, 3, 3)
+        Q = batch.pg_rot.to(dt).reshape(-1, 3, 3)
+        ge = gb[dst]
+        vec_in = pos[src] + torch.einsum("ek,ekl->el", batch.edge_shift.to(dt), cell[ge]) - pos[dst]
+        vec_std = torch.einsum("eij,ej->ei", Q[ge], vec_in)
+        group_of_graph = batch.pg_group.reshape(-1)
+        node_class = getattr(batch, "site_class", None)
+        out = {}
+        for name, kind in self.targets:
+            shape = (num_graphs,) if kind == "scalar" else (num_graphs,) + (3,) * int(
+                {"vector": 1, "dielectric": 2, "piezoelectric": 3, "elastic": 4}.get(kind, len(kind.split("=")[0])))
+            out[name] = pos.new_zeros(shape)
+        for k, gname in enumerate(self.group_names):
+            gmask = group_of_graph == k
+            if not bool(gmask.any()):
+                continue
+            core = self.cores[gname]
+            if bool(gmask.all()):
+                res = core(batch.z, batch.edge_index, vec_std, gb, num_graphs, node_class)
+                graphs = torch.arange(num_graphs, device=pos.device)
+            else:
+                nmask = gmask[gb]
+                emask = nmask[dst]
+                new_index = torch.cumsum(nmask.long(), 0) - 1
+                graphs = torch.nonzero(gmask).reshape(-1)
+                graph_new = torch.cumsum(gmask.long(), 0) - 1
+                res = core(batch.z[nmask], new_index[batch.edge_index[:, emask]], vec_std[emask],
+                           graph_new[gb[nmask]], int(graphs.numel()),
+                           None if node_class is None else node_class[nmask])
+            for name, kind in self.targets:
+                val = res[name]
+                if kind != "scalar":
+                    val = rotate_tensor(val, Q[graphs].transpose(1, 2))
+                out[name] = out[name].index_copy(0, graphs, val)
+        return out
+
+
+def _shell_complete_cap(data, k: int | None, tol: float = 1e-6):
+    """Keep, for every receiving atom, all edges not longer than its k-th shortest (complete shells, symmetric)."""
+    if k is None:
+        return data
+    from pgnn.graphs import edge_vectors
+
+    d = torch.linalg.norm(edge_vectors(data).double(), dim=-1)
+    dst = data.edge_index[1]
+    keep = torch.zeros_like(d, dtype=torch.bool)
+    for i in range(int(data.num_nodes)):
+        m = dst == i
+        di = d[m]
+        if di.numel() == 0:
+            continue
+        kth = torch.sort(di).values[min(k, di.numel()) - 1]
+        keep[m] = di <= kth + tol
+    data.edge_index = data.edge_index[:, keep]
+    data.edge_shift = data.edge_shift[keep]
+    return data
+
+
+def build_graph(structure, options: dict | None = None, source: str = ""):
+    """Crystal graph of a structure for PGNet (see module docstring): idealized standardized primitive cell in the
+    input orientation, complete neighbour shells, fields pg_rot [1, 3, 3], pg_group [1], site_class [N].
+
+    `options`: `PGNet.graph_options(config)` or a model config. Raises SymmetryError when the crystal fits none of
+    the model's groups, StructureError for bad structures. The graph kind "pg_crystal_graph" uses this builder.
+    """
+    from pymatgen.core import Lattice, Structure
+
+    from pgnn.graphs import build_crystal_graph
+
+    cfg = {**DEFAULTS, **(options or {})}
+    groups = cfg.get("pg_groups") or model_groups(cfg)
+    fr = standard_frame(structure, groups, symprec=cfg["symprec"], source=source)
+    ideal = Structure(Lattice(fr.lattice), [int(n) for n in fr.numbers], fr.positions, coords_are_cartesian=True)
+    data = build_crystal_graph(ideal, cutoff=cfg["cutoff"], max_neighbors=None, source=source)
+    data = _shell_complete_cap(data, cfg["max_neighbors"])
+    # float64 (not the float32 of plain crystal graphs): the standard-frame cell must be symmetric to ~1e-15
+    data.pos = torch.as_tensor(fr.positions, dtype=torch.float64)
+    data.cell = torch.as_tensor(fr.lattice, dtype=torch.float64).unsqueeze(0)
+    data.pg_rot = torch.as_tensor(fr.rotation, dtype=torch.float64).unsqueeze(0)
+    data.pg_group = torch.tensor([fr.group_index], dtype=torch.long)
+    data.site_class = torch.as_tensor(fr.site_class, dtype=torch.long)
+    data.point_group = fr.point_group
+    return data
+
+
+register_graph_builder("pg_crystal_graph", build_graph, version="1")  # the featurizer's builder for PGNet graphs

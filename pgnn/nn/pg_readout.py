@@ -1,0 +1,178 @@
+"""Read-outs of point-group features: invariant scalars and Cartesian tensors obeying Neumann's principle.
+
+`PGScalarReadout`: an MLP on the trivial-irrep channels of every atom, averaged over the atoms of each graph:
+[N, irreps_in.dim] -> [B]. Invariant under G by construction.
+
+`PGTensorReadout`: the Cartesian tensor space with an index symmetry (e.g. "ij=ji") is a representation of G,
+t -> (R_g (x) ... (x) R_g) t. It is decomposed once (float64, `pg_decompose`) into G-irreps with an orthonormal
+basis B (3^r, dim_T): T(g) B = B D_T(g). Node features are averaged per graph; for each irrep alpha the pooled
+alpha-channels are mapped linearly (channel mixing only, so it commutes with D^alpha) onto the alpha-copies of the
+tensor space; the Cartesian tensor is B @ coefficients. Hence t(g . crystal) = T(g) t(crystal) for every g in G, and
+for a crystal whose own point group H is a subgroup of G (in the standard setting) the pooled features are
+H-invariant, so t is H-invariant: Neumann's principle holds by construction, with no symmetrisation step.
+A learned bias (with a gain of 10, see `bias_gain`) is added on the trivial components only (a G-invariant tensor).
+Output: [B, 3, ..., 3] in the standard setting of G.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from functools import reduce
+
+import numpy as np
+import torch
+from torch import nn
+
+from pgnn.nn.pg_decompose import decompose
+from pgnn.nn.pg_irreps import PGIrreps, get_group
+
+TENSOR_FORMULAS = {
+    "vector": "i",
+    "dielectric": "ij=ji",
+    "piezoelectric": "ijk=ikj",
+    "elastic": "ijkl=jikl=ijlk=klij",
+}
+
+
+def tensor_space(formula: str) -> tuple[int, np.ndarray]:
+    """(rank, V): orthonormal basis V (3^rank, k) of the tensors with the index symmetry of `formula`.
+
+    `formula` is a kind in TENSOR_FORMULAS or an index formula such as "ijk=ikj" (row-major flattening).
+    """
+    formula = TENSOR_FORMULAS.get(formula, formula)
+    parts = formula.replace(" ", "").split("=")
+    base = parts[0]
+    r = len(base)
+    gens = [tuple(base.index(ch) for ch in p) for p in parts[1:]]
+    perms = {tuple(range(r))}
+    frontier = list(perms)
+    while frontier:  # closure of the generated permutation group
+        new = []
+        for p in frontier:
+            for g in gens:
+                q = tuple(p[i] for i in g)
+                if q not in perms:
+                    perms.add(q)
+                    new.append(q)
+        frontier = new
+    n = 3**r
+    S = np.zeros((n, n))
+    eye = np.eye(n).reshape((n,) + (3,) * r)
+    for p in perms:
+        S += eye.transpose((0,) + tuple(1 + i for i in p)).reshape(n, n)
+    S /= len(perms)
+    w, U = np.linalg.eigh((S + S.T) / 2)
+    return r, U[:, w > 0.5]
+
+
+def tensor_representation(group, rank: int) -> np.ndarray:
+    """(order, 3^rank, 3^rank): R_g (x) ... (x) R_g for every element (polar tensors)."""
+    G = get_group(group)
+    Rs = np.asarray(G.elements, dtype=np.float64)
+    return np.stack([reduce(np.kron, [R] * rank) if rank else np.ones((1, 1)) for R in Rs])
+
+
+class PGScalarReadout(nn.Module):
+    """Invariant scalar per graph: MLP(trivial channels) per atom, mean over atoms. [N, dim] -> [B]."""
+
+    def __init__(self, irreps_in: PGIrreps, hidden: int = 64) -> None:
+        super().__init__()
+        triv = irreps_in.trivial
+        idx = []
+        for (m, n), sl in zip(irreps_in.terms, irreps_in.slices()):
+            if n == triv:
+                idx += list(range(sl.start, sl.stop))
+        if not idx:
+            raise ValueError(f"layout {irreps_in} has no trivial channels for a scalar read-out")
+        self.register_buffer("idx", torch.as_tensor(idx), persistent=False)
+        self.mlp = nn.Sequential(nn.Linear(len(idx), hidden), nn.SiLU(), nn.Linear(hidden, 1))
+
+    def forward(self, x: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
+        per_atom = self.mlp(x[:, self.idx]).squeeze(-1)
+        return _mean_pool(per_atom.unsqueeze(-1), batch, num_graphs).squeeze(-1)
+
+
+def _mean_pool(x: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
+    s = x.new_zeros(num_graphs, x.shape[1]).index_add_(0, batch, x)
+    n = x.new_zeros(num_graphs).index_add_(0, batch, torch.ones_like(batch, dtype=x.dtype))
+    return s / n.clamp(min=1).unsqueeze(-1)
+
+
+def tensor_irreps(group, formula: str) -> PGIrreps:
+    """G-irreps of a Cartesian tensor space (e.g. Oh, "dielectric" -> 1xA1g + 1xEg + 1xT2g)."""
+    r, V = tensor_space(formula)
+    lay, _ = decompose(group, tensor_representation(group, r), subspace=V)
+    return lay
+
+
+class PGTensorReadout(nn.Module):
+    """Cartesian tensor per graph from pooled G-irrep features (see module docstring).
+
+    Args:
+        irreps_in: node layout; must contain every irrep of the tensor space (else those components stay 0 and
+            a ValueError is raised, unless allow_missing).
+        formula: "dielectric" | "piezoelectric" | "elastic" | "vector" | index formula.
+        scale: constant multiplying the output (unit scale of the target).
+    Forward: x [N, irreps_in.dim], batch [N] -> [B, 3, ..., 3].
+    """
+
+    def __init__(self, irreps_in: PGIrreps, formula: str, scale: float = 1.0, allow_missing: bool = False) -> None:
+        super().__init__()
+        G = irreps_in.group
+        self.rank, V = tensor_space(formula)
+        self.tensor_irreps, B = decompose(G, tensor_representation(G, self.rank), subspace=V)
+        self.scale = float(scale)
+        in_names, in_idx = irreps_in.pack_index()
+        triv = irreps_in.trivial
+        missing = [n for _, n in self.tensor_irreps.terms if n not in in_names]
+        if missing and not allow_missing:
+            raise ValueError(f"node layout {irreps_in} lacks irreps {missing} of the {formula} tensor space")
+        # for each term of the tensor layout (m copies of alpha): pooled alpha channels -> m coefficients
+        self.terms = []
+        coef_index = []  # flat coefficient position -> (term, copy, partner)
+        cmax = in_idx.shape[1]
+        mmax = max(m for m, _ in self.tensor_irreps.terms)
+        self.dmax = in_idx.shape[2]
+        t_of_in = []
+        for t, (m, n) in enumerate(self.tensor_irreps.terms):
+            a = in_names.index(n) if n in in_names else -1
+            t_of_in.append(a)
+            d = irreps_in.irrep_dim(n)
+            for c in range(m):
+                for k in range(d):
+                    coef_index.append((t, c, k))
+        n_terms = len(self.tensor_irreps.terms)
+        self.register_buffer("in_idx", torch.as_tensor(in_idx), persistent=False)
+        self.register_buffer("type_in", torch.as_tensor([max(a, 0) for a in t_of_in]), persistent=False)
+        mask = np.zeros((n_terms, cmax, mmax))
+        bias_mask = np.zeros((n_terms, mmax, self.dmax))
+        for t, (m, n) in enumerate(self.tensor_irreps.terms):
+            a = t_of_in[t]
+            if a >= 0:
+                c_alpha = irreps_in.count(n)
+                mask[t, :c_alpha, :m] = 1.0 / math.sqrt(c_alpha)
+            if n == triv:
+                bias_mask[t, :m, 0] = 1.0
+        self.register_buffer("mask", torch.as_tensor(mask, dtype=torch.float64), persistent=False)
+        self.register_buffer("bias_mask", torch.as_tensor(bias_mask, dtype=torch.float64),
+                             persistent=False)
+        self.W = nn.Parameter(torch.randn(n_terms, cmax, mmax))
+        self.bias = nn.Parameter(torch.zeros(n_terms, mmax, self.dmax))
+        # The invariant bias carries the mean tensor, of order 1 in normalized units (e.g. the isotropic part of a
+        # dielectric or elastic tensor); Adam moves a parameter by about lr per step whatever its gradient, so a
+        # gain lets the bias reach that scale within tens of steps instead of hundreds.
+        self.bias_gain = 10.0
+        flat = np.array([np.ravel_multi_index(ix, (n_terms, mmax, self.dmax)) for ix in coef_index], dtype=np.int64)
+        self.register_buffer("coef_gather", torch.as_tensor(flat), persistent=False)
+        self.register_buffer("B", torch.as_tensor(B, dtype=torch.float64))
+
+    def forward(self, x: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
+        pooled = _mean_pool(x, batch, num_graphs)  # B, dim
+        packed = torch.cat([pooled, pooled.new_zeros(num_graphs, 1)], dim=1)[:, self.in_idx]  # B, A, C, d
+        per_term = packed[:, self.type_in]  # B, T, C, d
+        coef = torch.einsum("btck,tcm->btmk", per_term, self.W.to(x.dtype) * self.mask.to(x.dtype))
+        coef = coef + self.bias_gain * self.bias.to(x.dtype) * self.bias_mask.to(x.dtype)
+        coef = coef.reshape(num_graphs, -1)[:, self.coef_gather]  # B, dim_T in tensor-layout order
+        t = coef @ self.B.to(x.dtype).T * self.scale
+        return t.reshape((num_graphs,) + (3,) * self.rank)

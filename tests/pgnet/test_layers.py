@@ -1,0 +1,56 @@
+"""Layouts, decompositions and read-out tables of the point-group layers, checked against the groups module."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from pgnn.errors import ConfigError
+from pgnn.groups import point_group
+from pgnn.nn.pg_decompose import decompose
+from pgnn.nn.pg_frames import POINT_GROUPS
+from pgnn.nn.pg_gate import PGGate
+from pgnn.nn.pg_irreps import PGIrreps
+from pgnn.nn.pg_readout import TENSOR_FORMULAS, tensor_irreps, tensor_representation, tensor_space
+
+
+def test_layout_parsing_and_slices():
+    lay = PGIrreps("Oh", "32xA1g + 8xEg + 16xT1u")
+    assert lay.dim == 32 + 16 + 48 and lay.num_irreps == 56
+    assert [s.start for s in lay.slices()] == [0, 32, 48]
+    assert str(lay.simplify()) == "32xA1g + 8xEg + 16xT1u"
+    assert PGIrreps("C3h", "2xA' + 3xE''").dim == 2 + 6
+    assert PGIrreps("Oh", "A1g+T1u").terms == ((1, "A1g"), (1, "T1u"))
+    with pytest.raises(ConfigError):
+        PGIrreps("Oh", "4xA1")
+    D = lay.D()
+    assert D.shape == (48, lay.dim, lay.dim)
+    assert np.allclose(np.einsum("gij,gkj->gik", D, D), np.eye(lay.dim))
+
+
+@pytest.mark.parametrize("name", POINT_GROUPS)
+def test_tensor_read_out_tables_match_neumann_counts(name):
+    """The trivial-irrep multiplicity of each tensor space equals the groups module's count of independent
+    components (Nye's tables), and the decomposition basis intertwines exactly."""
+    G = point_group(name)
+    for kind, formula in TENSOR_FORMULAS.items():
+        r, V = tensor_space(formula)
+        lay, B = decompose(G, tensor_representation(G, r), subspace=V)
+        assert lay.dim == V.shape[1]
+        M = tensor_representation(G, r)
+        assert np.abs(np.einsum("gab,bk->gak", M, B) - np.einsum("ak,gkl->gal", B, lay.D())).max() < 1e-10
+        assert np.abs(B.T @ B - np.eye(lay.dim)).max() < 1e-10
+        n_allowed, _ = G.tensor_basis(formula)
+        assert tensor_irreps(G, formula).count(lay.trivial) == n_allowed, (kind, name)
+
+
+def test_gate_is_equivariant():
+    G = point_group("D6h")
+    hidden = PGIrreps(G, [(3, "A1g")] + [(2, ir.name) for ir in G.irreps if ir.name != "A1g"])
+    gate = PGGate(hidden)
+    x = torch.randn(5, gate.irreps_in.dim, dtype=torch.float64)
+    Din = torch.as_tensor(gate.irreps_in.D())
+    Dout = torch.as_tensor(gate.irreps_out.D())
+    for g in range(G.order):
+        assert (gate(x @ Din[g].T) - gate(x) @ Dout[g].T).abs().max() < 1e-12

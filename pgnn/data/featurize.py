@@ -9,6 +9,7 @@ each atomically, so an interrupted run keeps what it finished and resumes from t
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import multiprocessing as mp
 import os
@@ -98,6 +99,13 @@ def _build_chunk(args) -> dict[str, Any]:
     return out
 
 
+def _build_chunk_bytes(args) -> bytes:
+    """Worker: `_build_chunk` serialized with torch.save (one buffer instead of one shared tensor per array)."""
+    buffer = io.BytesIO()
+    torch.save(_build_chunk(args), buffer)
+    return buffer.getvalue()
+
+
 def _worker_init() -> None:
     torch.set_num_threads(1)
 
@@ -177,9 +185,11 @@ def featurize(
     if workers > 1 and len(chunks) > 1:
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         with ctx.Pool(min(workers, len(chunks)), initializer=_worker_init) as pool:
-            results = pool.imap_unordered(_build_chunk, chunks)
-            for res in results:
-                _collect(res, done, folder, bar)
+            # workers send each chunk back as torch.save bytes: pickling many tensors through a pool shares them
+            # by file descriptors, which fails on large hypergraph chunks ("received 0 items of ancdata")
+            results = pool.imap_unordered(_build_chunk_bytes, chunks)
+            for payload in results:
+                _collect(torch.load(io.BytesIO(payload), weights_only=False), done, folder, bar)
     else:
         for chunk in chunks:
             _collect(_build_chunk(chunk), done, folder, bar)

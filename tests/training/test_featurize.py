@@ -1,6 +1,7 @@
 """The graph cache: a second run builds nothing, an interrupted run builds only what is missing."""
 
 import pytest
+import torch
 
 from pgnn.data import featurize as fz
 from pgnn.data.dataset import load_dataset
@@ -51,6 +52,18 @@ def test_parallel_workers_match_serial(tmp_path, bundled_records):
     par, _ = fz.featurize(structures, "crystal_graph", {}, workers=2, chunk_size=3, progress=False)
     ser, _ = fz.featurize(structures, "crystal_graph", {}, workers=1, progress=False)
     assert all((a.edge_index == b.edge_index).all() for a, b in zip(par, ser))
+
+
+def test_parallel_hypergraphs_match_serial(bundled_records):
+    """Hypergraphs (HeteroData, many tensors each) come back from worker processes intact."""
+    structures = [e.structure for e in bundled_records("mp_binary_moduli_2025", 6)]
+    opts = {"hyperedges": ["bond", "triplet", "motif"]}
+    par, _ = fz.featurize(structures, "hypergraph", opts, workers=2, chunk_size=2, progress=False)
+    ser, _ = fz.featurize(structures, "hypergraph", opts, workers=1, progress=False)
+    for a, b in zip(par, ser):
+        assert a.node_types == b.node_types
+        for t in ("bond", "triplet", "motif"):
+            assert torch.equal(a[t].x, b[t].x)
 
 
 def test_dataset_skips_with_reasons(tmp_path):

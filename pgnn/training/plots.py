@@ -14,7 +14,10 @@ import numpy as np  # noqa: E402
 
 def parity_plot(true: np.ndarray, pred: np.ndarray, name: str, unit: str, mae: float, path: str | Path,
                 split: str = "test") -> None:
-    """Predicted vs true (all components flattened) with the y = x line and the MAE in the title."""
+    """Predicted vs true (all components flattened) with the y = x line and the MAE in the title.
+
+    true, pred: [n_structures] for scalars, [n_structures, 3, ..., 3] for tensors; the title counts structures."""
+    n_structures = int(np.asarray(true).shape[0]) if np.asarray(true).ndim else 1
     t, p = np.asarray(true).ravel(), np.asarray(pred).ravel()
     fig, ax = plt.subplots(figsize=(4.2, 4.2), dpi=120)
     ax.scatter(t, p, s=8, alpha=0.6, edgecolors="none")
@@ -25,7 +28,8 @@ def parity_plot(true: np.ndarray, pred: np.ndarray, name: str, unit: str, mae: f
     ax.set_ylim(lo - pad, hi + pad)
     ax.set_xlabel(f"true {name} ({unit})")
     ax.set_ylabel(f"predicted {name} ({unit})")
-    ax.set_title(f"{split}: MAE {mae:.4g} {unit}, n={len(t)}", fontsize=9)
+    per = "" if t.size == n_structures else f" x {t.size // n_structures} components"
+    ax.set_title(f"{split}: MAE {mae:.4g} {unit}\n{n_structures} structures{per}", fontsize=9)
     ax.set_aspect("equal")
     fig.tight_layout()
     fig.savefig(path)

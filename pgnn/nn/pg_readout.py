@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from pgnn.groups.tensors import index_symmetrizer, parse_formula
 from pgnn.nn.pg_decompose import decompose
 from pgnn.nn.pg_irreps import PGIrreps, get_group
 
@@ -40,28 +41,8 @@ def tensor_space(formula: str) -> tuple[int, np.ndarray]:
 
     `formula` is a kind in TENSOR_FORMULAS or an index formula such as "ijk=ikj" (row-major flattening).
     """
-    formula = TENSOR_FORMULAS.get(formula, formula)
-    parts = formula.replace(" ", "").split("=")
-    base = parts[0]
-    r = len(base)
-    gens = [tuple(base.index(ch) for ch in p) for p in parts[1:]]
-    perms = {tuple(range(r))}
-    frontier = list(perms)
-    while frontier:  # closure of the generated permutation group
-        new = []
-        for p in frontier:
-            for g in gens:
-                q = tuple(p[i] for i in g)
-                if q not in perms:
-                    perms.add(q)
-                    new.append(q)
-        frontier = new
-    n = 3**r
-    S = np.zeros((n, n))
-    eye = np.eye(n).reshape((n,) + (3,) * r)
-    for p in perms:
-        S += eye.transpose((0,) + tuple(1 + i for i in p)).reshape(n, n)
-    S /= len(perms)
+    r, perms = parse_formula(TENSOR_FORMULAS.get(formula, formula))
+    S = index_symmetrizer(r, perms)
     w, U = np.linalg.eigh((S + S.T) / 2)
     return r, U[:, w > 0.5]
 

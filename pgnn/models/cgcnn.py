@@ -12,6 +12,7 @@ from pgnn.graphs import edge_vectors
 from pgnn.models.registry import register_model
 from pgnn.nn.cgconv import CGConv
 from pgnn.nn.embedding import AtomEmbedding
+from pgnn.nn.mlp import softplus_mlp
 from pgnn.nn.pooling import pool
 from pgnn.nn.radial import GaussianBasis
 
@@ -55,11 +56,7 @@ class CGCNN(nn.Module):
         self.embed = AtomEmbedding(cfg["node_dim"], cfg["atom_embedding"])
         self.rbf = GaussianBasis(0.0, float(cfg["cutoff"]), int(cfg["num_gaussians"]))
         self.convs = nn.ModuleList(CGConv(cfg["node_dim"], cfg["num_gaussians"]) for _ in range(cfg["num_conv"]))
-        layers, width = [], cfg["node_dim"]
-        for _ in range(cfg["num_hidden"]):
-            layers += [nn.Linear(width, cfg["hidden_dim"]), nn.Softplus(), nn.Dropout(cfg["dropout"])]
-            width = cfg["hidden_dim"]
-        self.mlp = nn.Sequential(*layers)
+        self.mlp, width = softplus_mlp(cfg["node_dim"], cfg["hidden_dim"], cfg["num_hidden"], cfg["dropout"])
         self.head = nn.Linear(width, len(targets))
 
     def forward(self, batch) -> dict[str, torch.Tensor]:

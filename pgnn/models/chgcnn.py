@@ -13,6 +13,7 @@ from pgnn.graphs.hypergraph import FEATURE_DIMS, HYPEREDGE_TYPES
 from pgnn.models.registry import register_model
 from pgnn.nn.chgconv import CHGConv
 from pgnn.nn.embedding import AtomEmbedding
+from pgnn.nn.mlp import softplus_mlp
 from pgnn.nn.pooling import pool
 from pgnn.nn.radial import GaussianBasis
 
@@ -113,11 +114,7 @@ class CHGCNN(nn.Module):
             )
         except ValueError as exc:
             raise ConfigError(f"chgcnn: {exc}") from None
-        layers, width = [], cfg["node_dim"]
-        for _ in range(cfg["num_hidden"]):
-            layers += [nn.Linear(width, cfg["hidden_dim"]), nn.Softplus(), nn.Dropout(cfg["dropout"])]
-            width = cfg["hidden_dim"]
-        self.mlp = nn.Sequential(*layers)
+        self.mlp, width = softplus_mlp(cfg["node_dim"], cfg["hidden_dim"], cfg["num_hidden"], cfg["dropout"])
         self.head = nn.Linear(width, len(targets))
 
     def forward(self, batch) -> dict[str, torch.Tensor]:

@@ -14,6 +14,10 @@ def evaluate_command(
     split: str = typer.Option("all", "--split", help="all | train | val | test (the split by id used in training)."),
     as_json: bool = typer.Option(False, "--json", help='Print {"n", "skipped", "metrics"} as JSON.'),
     batch_size: int = typer.Option(128, "--batch-size"),
+    point_groups: str = typer.Option(
+        None, "--point-groups",
+        help="Comma-separated point groups (e.g. m-3m) to score only those crystals; default: the subset the model "
+             "was trained on (data.point_groups) when DATA is its training dataset, else all. 'all' turns it off."),
 ) -> None:
     """MAE of a trained model on a dataset; targets derived from the records exactly as in training.
 
@@ -33,10 +37,11 @@ def evaluate_command(
     module, config, _ = load_module(run)
     model_cls = type(module.model)
     split_cfg = config["data"]["split"]
+    subset = _subset(point_groups, data, config)
     graphs = load_dataset(
         data, module.targets, model_cls.graph_kind, model_cls.graph_options(config["model"]), split=split,
         fractions=split_cfg["fractions"], seed=int(split_cfg.get("seed", 0)), cache_dir=default_cache_dir(),
-        progress=not as_json,
+        progress=not as_json, point_groups=subset,
     )
     result, _, _ = score(module, graphs, batch_size)
     for src, why in graphs.skipped:
@@ -44,9 +49,17 @@ def evaluate_command(
     if as_json:
         sys.stdout.write(json.dumps(result) + "\n")
         return
-    typer.echo(f"{data} ({split}): n={result['n']}, skipped={result['skipped']}")
+    where = f", point groups {','.join(subset)}" if subset else ""
+    typer.echo(f"{data} ({split}{where}): n={result['n']}, skipped={result['skipped']}")
     for name, m in result["metrics"].items():
         typer.echo(f"  MAE {name}: {'n/a' if m['mae'] is None else format(m['mae'], '.4f')} {m['unit']}")
+
+
+def _subset(option: str | None, data: str, config: dict) -> list[str] | None:
+    """The point-group subset to score: the option, else the training subset on the training dataset."""
+    if option is not None:
+        return None if option.strip().lower() == "all" else [p.strip() for p in option.split(",") if p.strip()]
+    return config["data"].get("point_groups") if str(data) == str(config["data"]["dataset"]) else None
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from pgnn.data.featurize import featurize
-from pgnn.data.splits import split_of
+from pgnn.data.splits import in_subsample, split_of
 from pgnn.data.targets import TargetSpec
 from pgnn.errors import TargetError
 from pgnn.structures.records import Entry
@@ -90,13 +90,18 @@ def load_dataset(
     workers: int | None = None,
     progress: bool = True,
     limit: int | None = None,
+    point_groups: list[str] | None = None,
 ) -> GraphSet:
     """Graphs of the entries of `data` in `split` ("train" | "val" | "test" | "all"); entries that cannot be read,
     lack a target or fail graph construction are counted in `skipped` (only those of the requested split).
-    `limit` keeps only the first `limit` readable entries of the file (before splitting)."""
+    `limit` keeps only the first `limit` readable entries of the file (before splitting). `point_groups` (e.g.
+    ["m-3m"]) keeps only the entries of those crystal point groups (a subset, not counted as skipped)."""
     entries, unreadable = read_entries(data)
     if limit is not None:
         entries = entries[: int(limit)]
+        unreadable = []
+    if point_groups:
+        entries = select_point_groups(entries, point_groups)
         unreadable = []
     entries = [e for e in entries if _in_split(e.id, split, fractions, seed)]
     unreadable = [(src, why) for src, why in unreadable if _in_split(entry_id_of(src), split, fractions, seed)]
@@ -105,16 +110,56 @@ def load_dataset(
     return out
 
 
+def entry_point_group(entry: Entry) -> str:
+    """The crystal point group of an entry (HM, spglib spelling): the record's `point_group` field when it has one,
+    else spglib's at the default tolerance."""
+    from pgnn.structures.point_groups import canonical_name
+
+    stated = entry.fields.get("point_group")
+    if stated:
+        try:
+            return canonical_name(str(stated))
+        except KeyError:
+            pass
+    from pgnn.structures.symmetry import analyze_symmetry
+
+    return analyze_symmetry(entry.structure, source=entry.source).point_group
+
+
+def select_point_groups(entries: list[Entry], names: list[str]) -> list[Entry]:
+    """The entries whose crystal point group is one of `names` (HM or Schoenflies: "m-3m", "Oh", "-4m2", ...)."""
+    from pgnn.errors import ConfigError
+    from pgnn.structures.point_groups import canonical_name
+
+    wanted = set()
+    for n in names:
+        try:
+            wanted.add(canonical_name(str(n)))
+        except KeyError:
+            raise ConfigError(f"data.point_groups: unknown point group {n!r}") from None
+    return [e for e in entries if entry_point_group(e) in wanted]
+
+
 def entry_id_of(source: str) -> str:
     """The entry id in a source string: the part after '#' ("file.json.gz#mp-1"), else the file stem."""
     return source.rsplit("#", 1)[-1] if "#" in source else Path(source).stem
 
 
-def partition(graphs: GraphSet, fractions=(0.8, 0.1, 0.1), seed: int = 0) -> dict[str, GraphSet]:
-    """{"train"|"val"|"test": GraphSet} by `split_of` of each id (skipped entries go with their split)."""
+def partition(graphs: GraphSet, fractions=(0.8, 0.1, 0.1), seed: int = 0,
+              train_fraction: float = 1.0) -> dict[str, GraphSet]:
+    """{"train"|"val"|"test": GraphSet} by `split_of` of each id (skipped entries go with their split).
+    `train_fraction` < 1 keeps a nested, id-hashed subsample of the training part (learning curves); validation
+    and test parts are unchanged."""
+    if not 0.0 < float(train_fraction) <= 1.0:
+        from pgnn.errors import ConfigError
+
+        raise ConfigError(f"data.train_fraction must be in (0, 1], got {train_fraction}")
     parts = {s: GraphSet() for s in ("train", "val", "test")}
     for g, i in zip(graphs.graphs, graphs.ids):
-        part = parts[split_of(i, tuple(fractions), seed)]
+        which = split_of(i, tuple(fractions), seed)
+        if which == "train" and not in_subsample(i, float(train_fraction), seed):
+            continue
+        part = parts[which]
         part.graphs.append(g)
         part.ids.append(i)
     for src, why in graphs.skipped:

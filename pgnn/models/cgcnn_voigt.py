@@ -18,8 +18,7 @@ from pgnn.graphs import edge_vectors
 from pgnn.models.cgcnn import CGCNN
 from pgnn.models.registry import register_model
 from pgnn.nn.pooling import pool
-from pgnn.tensors import KINDS as TENSOR_KINDS
-from pgnn.tensors import independent_to_voigt, voigt_to_full
+from pgnn.nn.voigt_head import split_voigt_outputs, voigt_widths
 
 
 @register_model("cgcnn-voigt")
@@ -30,7 +29,7 @@ class CGCNNVoigt(CGCNN):
     def __init__(self, model_config: dict, targets: list):
         super().__init__(model_config, [dataclasses.replace(t, kind="scalar") for t in targets])
         self.specs = list(targets)
-        self.widths = [1 if t.kind == "scalar" else TENSOR_KINDS[t.kind].n_independent for t in targets]
+        self.widths = voigt_widths(targets)
         self.head = nn.Linear(self.head.in_features, sum(self.widths))
 
     def forward(self, batch) -> dict[str, torch.Tensor]:
@@ -41,9 +40,4 @@ class CGCNNVoigt(CGCNN):
         for conv in self.convs:
             x = conv(x, batch.edge_index, edge_attr)
         out = self.head(self.mlp(F.softplus(pool(x, node_graph, num_graphs, self.pooling))))
-        result, start = {}, 0
-        for t, w in zip(self.specs, self.widths):
-            part = out[:, start:start + w]
-            start += w
-            result[t.name] = part[:, 0] if t.kind == "scalar" else voigt_to_full(independent_to_voigt(part, t.kind), t.kind)
-        return result
+        return split_voigt_outputs(out, self.specs, self.widths)

@@ -118,6 +118,11 @@ class CHGCNN(nn.Module):
         self.head = nn.Linear(width, len(targets))
 
     def forward(self, batch) -> dict[str, torch.Tensor]:
+        out = self.head(self.crystal_features(batch))
+        return {name: out[:, k] for k, name in enumerate(self.target_names)}
+
+    def crystal_features(self, batch) -> torch.Tensor:
+        """Invariant features of each crystal after the convolutions, pooling and hidden MLP: [B, hidden_dim]."""
         atoms = batch["atom"]
         node_graph = getattr(atoms, "batch", None)
         if node_graph is None:
@@ -133,6 +138,4 @@ class CHGCNN(nn.Module):
         x = self.embed(atoms.z).to(dtype)
         for conv in self.convs:
             x = conv(x, hyper)
-        h = self.mlp(F.softplus(pool(x, node_graph, num_graphs, self.pooling)))
-        out = self.head(h)
-        return {name: out[:, k] for k, name in enumerate(self.target_names)}
+        return self.mlp(F.softplus(pool(x, node_graph, num_graphs, self.pooling)))

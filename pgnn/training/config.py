@@ -16,6 +16,8 @@ DEFAULTS: dict = {
         "targets": [],  # target names (pgnn.data.targets.TARGETS) or dicts of TargetSpec fields
         "split": {"fractions": [0.8, 0.1, 0.1], "seed": 0},
         "limit": None,  # use only the first N entries of the dataset (tiny runs)
+        "point_groups": None,  # e.g. [m-3m]: only crystals of these point groups (record field or spglib)
+        "train_fraction": 1.0,  # nested id-hashed subsample of the training split (learning curves)
         "batch_size": 64,  # global: divided among devices under DDP
         "cache_dir": None,  # graph cache; None: $PGNN_CACHE_DIR or ~/.cache/pgnn/graphs
         "workers": None,  # featurization processes; None: usable cores (at most 8)

@@ -84,10 +84,11 @@ def fit(config: dict, out: str | Path | None = None, resume: str | Path | None =
         workers=data_cfg.get("workers"),
         progress=rank0 and config["trainer"].get("enable_progress_bar", True),
         limit=data_cfg.get("limit"),
+        point_groups=data_cfg.get("point_groups"),
     )
     featurize_s = time.perf_counter() - t0
     fractions, split_seed = data_cfg["split"]["fractions"], int(data_cfg["split"].get("seed", 0))
-    parts = partition(graphs, fractions, split_seed)
+    parts = partition(graphs, fractions, split_seed, float(data_cfg.get("train_fraction") or 1.0))
     if rank0:
         print(f"data: {len(graphs.graphs)} graphs ({len(parts['train'].graphs)} train, {len(parts['val'].graphs)} val, "
               f"{len(parts['test'].graphs)} test), {len(graphs.skipped)} skipped; featurized in {featurize_s:.1f} s")
@@ -116,11 +117,12 @@ def fit(config: dict, out: str | Path | None = None, resume: str | Path | None =
     trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt) if ckpt else None)
     train_s = time.perf_counter() - t1
     if trainer.is_global_zero:
-        _finish(run_dir, module, parts["test"], trainer, featurize_s, train_s)
+        _finish(run_dir, module, parts["test"], trainer, featurize_s, train_s, len(parts["train"].graphs))
     return run_dir
 
 
-def _finish(run_dir: Path, module: PgnnModule, test, trainer, featurize_s: float, train_s: float) -> None:
+def _finish(run_dir: Path, module: PgnnModule, test, trainer, featurize_s: float, train_s: float,
+            train_n: int) -> None:
     """Score the best checkpoint on the test split; write metrics.json, parity plots and the learning curve."""
     module.load_state_dict(load_state(run_dir))
     module.cpu().eval()
@@ -128,6 +130,7 @@ def _finish(run_dir: Path, module: PgnnModule, test, trainer, featurize_s: float
     epoch_times = [float(m) for m in _column(run_dir / "metrics.csv", "epoch_time_s")]
     result.update({
         "split": "test",
+        "train_n": train_n,
         "skipped_reasons": [list(s) for s in test.skipped],
         "epochs": int(trainer.current_epoch),
         "best_val_score": float(trainer.checkpoint_callback.best_model_score or float("nan")),

@@ -71,3 +71,22 @@ def test_training_step_runs_and_batches():
     assert out.shape == (3,)
     out.sum().backward()
     assert all(p.grad is not None for p in m.parameters() if p.requires_grad)
+
+
+def test_voigt_head_gives_symmetric_tensors_and_an_invariant_prediction():
+    """chgcnn-voigt: tensors with the kind's index symmetry; being invariant, a rotated crystal gets the same
+    (unrotated) tensor: it is the invariant baseline, not an equivariant model."""
+    torch.manual_seed(0)
+    targets = [TARGETS["elastic_tensor"], TARGETS["dielectric_tensor"], TARGETS["log10_K_VRH"]]
+    m = build_model({"name": "chgcnn-voigt", "cutoff": 6.0, "hyperedges": ["bond", "motif"], "node_dim": 8,
+                     "num_conv": 1, "hidden_dim": 8}, targets).double().eval()
+    s = random_structure(5)
+    R = random_rotation(6)
+    t = Structure(Lattice(s.lattice.matrix @ R.T), s.species, s.cart_coords @ R.T, coords_are_cartesian=True)
+    with torch.no_grad():
+        a = m(Batch.from_data_list([_graph(s), _graph(t)]))
+    c = a["elastic_tensor"]
+    assert c.shape == (2, 3, 3, 3, 3) and a["dielectric_tensor"].shape == (2, 3, 3) and a["log10_K_VRH"].shape == (2,)
+    assert torch.allclose(c, c.transpose(1, 2)) and torch.allclose(c, c.permute(0, 3, 4, 1, 2))
+    assert torch.allclose(a["dielectric_tensor"], a["dielectric_tensor"].transpose(1, 2))
+    assert torch.allclose(c[0], c[1], atol=1e-10) and not torch.allclose(c[0], torch.zeros_like(c[0]))

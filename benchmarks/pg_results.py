@@ -1,0 +1,282 @@
+"""PGNet against CGCNN, CHGCNN and the O(3) model: same data, same split, same epochs, same loss; one command.
+
+    OMP_NUM_THREADS=1 python benchmarks/pg_results.py [--suite oh full curves] [--jobs 2] [--table-only]
+
+Suites:
+  oh      the O_h (m-3m) subsets (`data.point_groups=[m-3m]`, record point group): log10 K_VRH and log10 G_VRH of
+          mp_binary_moduli_2025 (one model predicts both), elastic tensors of mp_elastic_2015, dielectric tensors
+          of mp_dielectric_2017. PGNet uses the group Oh.
+  full    the full datasets, PGNet with the holohedry option (Oh or D6h per crystal): the same targets plus
+          piezoelectric tensors of mp_piezo_2015.
+  curves  learning curves on the O_h elastic and dielectric tasks: PGNet (harmonic) and O3 on 25 and 50 % of the
+          training split (`data.train_fraction`, a nested id-hashed subsample; validation and test unchanged);
+          100 % is the `oh` run.
+
+Every family starts from its own config in configs/ (architecture, batch size, learning rate) and gets the task's
+dataset, targets, subset, loss and epochs by `--set`; the exact `pgnn fit` command of every run is in its
+summary. PGNet variants: harmonic edges, group-averaged edges, harmonic edges with site-class weights.
+Columns: test MAE (unit) and test n, parameters, median train seconds per epoch, inference ms per structure
+(`predict_graphs` on the test graphs, featurization excluded), and the Neumann violation
+||avg_H(T) - T|| / ||T|| of the predicted test tensors over each crystal's own point group H (spglib operations of
+the input structure, symprec 0.01; median and max).
+
+Runs go to runs/pg_results/<suite>/<task>/<variant>/; a finished run leaves summary.json there and is not rerun
+(delete the folder to redo it). Tables: benchmarks/results/pg_results.md; plot:
+benchmarks/results/pg_learning_curves.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RUNS = REPO / "runs" / "pg_results"
+RESULTS = REPO / "benchmarks" / "results"
+
+TASKS = {  # dataset, targets, loss (the loss each family's own config uses for that kind of target)
+    "moduli": ("mp_binary_moduli_2025", ["log10_K_VRH", "log10_G_VRH"], "mse"),
+    "elastic": ("mp_elastic_2015", ["elastic_tensor"], "mse"),
+    "dielectric": ("mp_dielectric_2017", ["dielectric_tensor"], "l1"),
+    "piezoelectric": ("mp_piezo_2015", ["piezoelectric_tensor"], "l1"),
+}
+SUITES = {  # point-group subset, PGNet group, {task: epochs}
+    "oh": (["m-3m"], "Oh", {"moduli": 30, "elastic": 30, "dielectric": 30}),
+    "full": (None, "holohedry", {"moduli": 10, "elastic": 16, "dielectric": 16, "piezoelectric": 16}),
+}
+CURVE_TASKS, CURVE_FRACTIONS, CURVE_FAMILIES = ("elastic", "dielectric"), (0.25, 0.5), ("PGNet harmonic", "O3")
+# variant -> (config for the moduli task, config for a tensor task, extra overrides); PGNet gets model.group too
+FAMILIES = {
+    "PGNet harmonic": ("pg_log_kvrh.yaml", "pg_{task}.yaml", []),
+    "O3": ("o3_elastic.yaml", "o3_{task}.yaml", []),
+    "PGNet averaged": ("pg_log_kvrh.yaml", "pg_{task}.yaml", ["model.edge=averaged"]),
+    "CGCNN": ("cgcnn_log_kvrh.yaml", "cgcnn_voigt_{task}.yaml", []),
+    "PGNet harmonic + site classes": ("pg_log_kvrh.yaml", "pg_{task}.yaml", ["model.site_classes=true"]),
+    "CHGCNN": ("chgcnn_log_kvrh.yaml", "chgcnn_voigt_{task}.yaml", []),
+}
+
+
+def slug(text: str) -> str:
+    return text.replace(" + ", "_").replace(" ", "_")
+
+
+def job(suite: str, task: str, family: str, fraction: float = 1.0) -> dict:
+    """One run: its folder and the exact `pgnn fit` command."""
+    subset, group, epochs = SUITES[suite]
+    dataset, targets, loss = TASKS[task]
+    scalar_cfg, tensor_cfg, extra = FAMILIES[family]
+    cfg = scalar_cfg if task == "moduli" else tensor_cfg.format(task=task)
+    sets = [f"data.dataset={dataset}", f"data.targets=[{','.join(targets)}]",
+            f"data.point_groups={'[' + ','.join(subset) + ']' if subset else 'null'}",
+            f"trainer.max_epochs={epochs[task]}", f"training.loss={loss}", "training.early_stopping_patience=null",
+            "training.threads=1", "trainer.enable_progress_bar=false", *extra]
+    if family.startswith("PGNet"):
+        sets.append(f"model.group={group}")
+    if fraction < 1.0:
+        sets.append(f"data.train_fraction={fraction}")
+    out = RUNS / suite / task / (slug(family) + (f"-f{fraction:g}" if fraction < 1.0 else ""))
+    cmd = ["python", "-m", "pgnn", "fit", "-c", f"configs/{cfg}", "--out", str(out.relative_to(REPO)), "--set", *sets]
+    return {"suite": suite, "task": task, "family": family, "fraction": fraction, "out": out, "cmd": cmd}
+
+
+def all_jobs(suites: list[str]) -> list[dict]:
+    jobs = []
+    for suite in suites:
+        if suite == "curves":
+            jobs += [job("oh", t, f, fr) for t in CURVE_TASKS for fr in CURVE_FRACTIONS for f in CURVE_FAMILIES]
+        else:
+            jobs += [job(suite, t, f) for t in SUITES[suite][2] for f in FAMILIES]
+    return jobs
+
+
+def run_job(j: dict, timeout: int) -> str:
+    out = j["out"]
+    if (out / "summary.json").is_file():
+        return f"done before: {out.relative_to(REPO)}"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "PGNN_WORKERS": "1"}
+    t0 = time.perf_counter()
+    log = out.parent / f"{out.name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as fh:
+        cmd = [sys.executable, *j["cmd"][1:]]
+        try:
+            res = subprocess.run(cmd, env=env, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return f"TIMEOUT after {timeout} s: {out.relative_to(REPO)} (log {log.relative_to(REPO)})"
+        if res.returncode != 0:
+            return f"FAILED: {out.relative_to(REPO)} (log {log.relative_to(REPO)})"
+        res = subprocess.run([sys.executable, __file__, "--summarize", str(out), "--command", " ".join(j["cmd"])],
+                             env=env, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT)
+    if res.returncode != 0:
+        return f"SUMMARY FAILED: {out.relative_to(REPO)} (log {log.relative_to(REPO)})"
+    return f"{time.perf_counter() - t0:6.0f} s  {out.relative_to(REPO)}"
+
+
+def summarize(run_dir: Path, command: str) -> None:
+    """Test metrics, parameters, timings and Neumann violation of a finished run -> run_dir/summary.json."""
+    import numpy as np
+    import yaml
+
+    from pgnn.data.dataset import read_entries, select_point_groups
+    from pgnn.data.splits import split_of
+    from pgnn.training.predictor import load_predictor
+    from pgnn.training.tensor_metrics import neumann_violations, point_group_operations
+
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    pred = load_predictor(run_dir)
+    n_params = sum(p.numel() for p in pred.module.model.parameters())
+    data = config["data"]
+    split = data["split"]
+    entries = read_entries(data["dataset"])[0]
+    if data.get("point_groups"):
+        entries = select_point_groups(entries, data["point_groups"])
+    test = [e for e in entries if split_of(e.id, tuple(split["fractions"]), split["seed"]) == "test"]
+    graphs, _ = pred.graphs([e.structure for e in test])
+    keep = [i for i, g in enumerate(graphs) if g is not None]
+    pred.predict_graphs([graphs[i] for i in keep[:8]])  # warm-up
+    t0 = time.perf_counter()
+    preds = pred.predict_graphs([graphs[i] for i in keep])
+    ms = (time.perf_counter() - t0) * 1e3 / max(1, len(keep))
+    rows = {}
+    for name, m in metrics["metrics"].items():
+        kind = next(t.kind for t in pred.targets if t.name == name)
+        row = {"mae": m["mae"], "unit": m["unit"], "n": m.get("n", metrics["n"])}
+        if kind != "scalar":
+            ops = [point_group_operations(test[i].structure.lattice.matrix, test[i].structure.frac_coords,
+                                          test[i].structure.atomic_numbers) for i in keep]
+            v = neumann_violations(np.stack([p[name] for p in preds]), ops)
+            row.update(neumann_median=float(np.median(v)), neumann_max=float(np.max(v)))
+        rows[name] = row
+    epochs = config["trainer"]["max_epochs"]
+    summary = {"targets": rows, "parameters": n_params, "epoch_seconds_median": metrics.get("epoch_seconds_median"),
+               "inference_ms_per_structure": ms, "train_n": metrics.get("train_n"), "epochs": epochs,
+               "train_fraction": float(data.get("train_fraction") or 1.0), "command": command}
+    tmp = run_dir / "summary.json.tmp"
+    tmp.write_text(json.dumps(summary, indent=1))
+    os.replace(tmp, run_dir / "summary.json")
+    print(json.dumps(summary))
+
+
+def _summary(j: dict) -> dict | None:
+    path = j["out"] / "summary.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}" if abs(x) >= 1e-3 else f"{x:.1e}"
+
+
+def tables() -> str:
+    lines = ["# PGNet against CGCNN, CHGCNN and the O(3) model", "",
+             "Reproduce: `OMP_NUM_THREADS=1 python benchmarks/pg_results.py` (all suites; runs that finished are kept).",
+             "Same data, split (80/10/10 by id), epochs and loss for every model of a task; each family keeps its own",
+             "architecture, batch size and learning rate from configs/. CPU, one thread per run, two runs at a time on",
+             "two cores, so seconds are comparable within a table only roughly (about 2x between runs). Neumann",
+             "violation: ||avg_H(T) - T|| / ||T|| over each test crystal's own point group (median / max).", ""]
+    for suite, (subset, group, epochs) in SUITES.items():
+        title = ("O_h (m-3m) subsets, PGNet group Oh" if subset else "Full datasets, PGNet group holohedry (Oh / D6h)")
+        lines += [f"## {title}", "",
+                  "| task | model | test MAE | test n | parameters | train s/epoch | inference ms/structure | "
+                  "Neumann violation |", "|---|---|---|---|---|---|---|---|"]
+        for task, ep in epochs.items():
+            for family in FAMILIES:
+                j = job(suite, task, family)
+                s = _summary(j)
+                if s is None:
+                    lines.append(f"| {task} ({ep} ep) | {family} | not run | | | | | |")
+                    continue
+                for name, r in s["targets"].items():
+                    viol = (f"{_fmt(r['neumann_median'])} / {_fmt(r['neumann_max'])}" if "neumann_max" in r
+                            else "n/a (scalar)")
+                    lines.append(f"| {task} ({ep} ep) | {family} | {name}: {r['mae']:.4g} {r['unit']} | {r['n']} | "
+                                 f"{s['parameters']:,} | {s['epoch_seconds_median']:.1f} | "
+                                 f"{s['inference_ms_per_structure']:.1f} | {viol} |")
+        lines.append("")
+    lines += ["## Learning curves (O_h subsets, 30 epochs)", "",
+              "| task | model | 25 % | 50 % | 100 % |", "|---|---|---|---|---|"]
+    for task in CURVE_TASKS:
+        for family in CURVE_FAMILIES:
+            cells = []
+            for fr in (*CURVE_FRACTIONS, 1.0):
+                s = _summary(job("oh", task, family, fr))
+                if s is None:
+                    cells.append("not run")
+                else:
+                    r = next(iter(s["targets"].values()))
+                    cells.append(f"{r['mae']:.4g} {r['unit']} (train n {s.get('train_n', '?')})")
+            lines.append(f"| {task} | {family} | " + " | ".join(cells) + " |")
+    lines += ["", "![learning curves](pg_learning_curves.png)", "", "Commands of every run:", ""]
+    for suite in ("oh", "full", "curves"):
+        for j in all_jobs([suite]):
+            s = _summary(j)
+            if s is not None:
+                lines.append(f"- `{s['command']}`")
+    return "\n".join(lines) + "\n"
+
+
+def plot_curves(path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(CURVE_TASKS), figsize=(5 * len(CURVE_TASKS), 3.8))
+    for ax, task in zip(axes, CURVE_TASKS):
+        for family, marker in zip(CURVE_FAMILIES, "os"):
+            xs, ys, unit = [], [], ""
+            for fr in (*CURVE_FRACTIONS, 1.0):
+                s = _summary(job("oh", task, family, fr))
+                if s is not None:
+                    r = next(iter(s["targets"].values()))
+                    xs.append(s.get("train_n") or fr)
+                    ys.append(r["mae"])
+                    unit = r["unit"]
+            if xs:
+                ax.plot(xs, ys, marker=marker, label=family)
+        ax.set_xscale("log")
+        ax.set_xlabel("training crystals (O_h subset)")
+        ax.set_ylabel(f"test MAE ({unit})")
+        ax.set_title(f"{task} tensor, m-3m crystals")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--suite", nargs="+", default=["oh", "full", "curves"], choices=["oh", "full", "curves"])
+    ap.add_argument("--jobs", type=int, default=2, help="runs at a time (one thread each)")
+    ap.add_argument("--timeout", type=int, default=5400, help="seconds per run")
+    ap.add_argument("--table-only", action="store_true", help="only rebuild the table and the plot")
+    ap.add_argument("--summarize", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--command", default="", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    sys.path.insert(0, str(REPO))
+    if args.summarize:
+        summarize(args.summarize, args.command)
+        return
+    if not args.table_only:
+        jobs = all_jobs(args.suite)
+        print(f"{len(jobs)} runs, {args.jobs} at a time", flush=True)
+        with ThreadPoolExecutor(args.jobs) as pool:
+            for line in pool.map(lambda j: run_job(j, args.timeout), jobs):
+                print(line, flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    text = tables()
+    tmp = RESULTS / "pg_results.md.tmp"
+    tmp.write_text(text)
+    os.replace(tmp, RESULTS / "pg_results.md")
+    plot_curves(RESULTS / "pg_learning_curves.png")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -85,14 +85,14 @@ def job(suite: str, task: str, family: str, fraction: float = 1.0) -> dict:
     return {"suite": suite, "task": task, "family": family, "fraction": fraction, "out": out, "cmd": cmd}
 
 
-def all_jobs(suites: list[str]) -> list[dict]:
+def all_jobs(suites: list[str], families: list[str] | None = None) -> list[dict]:
     jobs = []
     for suite in suites:
         if suite == "curves":
             jobs += [job("oh", t, f, fr) for t in CURVE_TASKS for fr in CURVE_FRACTIONS for f in CURVE_FAMILIES]
         else:
             jobs += [job(suite, t, f) for t in SUITES[suite][2] for f in FAMILIES]
-    return jobs
+    return [j for j in jobs if families is None or j["family"] in families]
 
 
 def run_job(j: dict, timeout: int) -> str:
@@ -253,6 +253,7 @@ def plot_curves(path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--suite", nargs="+", default=["oh", "full", "curves"], choices=["oh", "full", "curves"])
+    ap.add_argument("--families", nargs="+", choices=list(FAMILIES), help="only these models (default: all)")
     ap.add_argument("--jobs", type=int, default=2, help="runs at a time (one thread each)")
     ap.add_argument("--timeout", type=int, default=5400, help="seconds per run")
     ap.add_argument("--table-only", action="store_true", help="only rebuild the table and the plot")
@@ -264,7 +265,7 @@ def main() -> None:
         summarize(args.summarize, args.command)
         return
     if not args.table_only:
-        jobs = all_jobs(args.suite)
+        jobs = all_jobs(args.suite, args.families)
         print(f"{len(jobs)} runs, {args.jobs} at a time", flush=True)
         with ThreadPoolExecutor(args.jobs) as pool:
             for line in pool.map(lambda j: run_job(j, args.timeout), jobs):

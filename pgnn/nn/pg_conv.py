@@ -21,8 +21,9 @@ a packed coupling tensor U (paths, d_in, d_edge, d_out), and the layer is a hand
     msg          = Z * w[e, p(q), c]                        (radial weights per path and channel)
     agg[n,p,c,k] = sum_(e: dst(e)=n) msg                    (index_add, then regrouped by path)
     out[n,g,d,k] = sum_(p: gamma(p)=g) sum_c agg[n,p,c,k] W_msg[p,c,d]   (+ self-interaction)
-No Python loop runs over irreps or edges in `forward` (with site classes, the update is one contraction per
-class present in the batch).
+No Python loop runs over irreps or edges in `forward`: input irreps are batched by channel count (one pass per
+distinct count, two for the usual scalars + non-scalars layout) so that messages are not padded to the widest
+input; with site classes, the update is one contraction per class present in the batch.
 
 Shapes: x [N, irreps_in.dim], edge_index [2, E] (row 0 source/neighbour b, row 1 receiving atom n),
 edge_attr [E, irreps_edge.dim] (edge features), edge_length [E]; returns [N, irreps_out.dim].
@@ -137,25 +138,37 @@ class PGConv(nn.Module):
         self.register_buffer("path_b", pb, persistent=False)
         self.register_buffer("path_g", pg, persistent=False)
         self.register_buffer("U", torch.as_tensor(np.stack(Us), dtype=torch.float64))
-        # regrouping of (path, output partner k) by input type: q_index (A, Q) -> p * d + k (or pad = P * d),
-        # q_path (A, Q) -> p (or pad = P), p_index (P, d) -> a * Q + q (or pad = A * Q)
+        # Regrouping of (path, output partner k) by input type, with input types grouped by channel count (e.g.
+        # the scalars and the non-scalar irreps of a gated layout) so that no message is padded to the widest
+        # input: per channel group h, q_index[h] (A_h, Q_h) -> p * d + k (pad P * d), q_path[h] (A_h, Q_h) -> p
+        # (pad P); p_index (P, d) -> row of the concatenated aggregates of all groups (pad: one past the last).
         self.n_in_types = len(in_names)
         d_out = [self.irreps_out.irrep_dim(out_names[g]) for (_, _, g) in paths]
         q_len = [sum(d_out[p] for p in range(P) if paths[p][0] == a) for a in range(len(in_names))]
-        self.q_max = max(q_len)
-        q_index = np.full((len(in_names), self.q_max), P * d, dtype=np.int64)
-        q_path = np.full((len(in_names), self.q_max), P, dtype=np.int64)
-        p_index = np.full((P, d), len(in_names) * self.q_max, dtype=np.int64)
-        fill = [0] * len(in_names)
-        for p, (a, _, _) in enumerate(paths):
-            for k in range(d_out[p]):
-                q = fill[a]
-                q_index[a, q] = p * d + k
-                q_path[a, q] = p
-                p_index[p, k] = a * self.q_max + q
-                fill[a] += 1
-        self.register_buffer("q_index", torch.as_tensor(q_index), persistent=False)
-        self.register_buffer("q_path", torch.as_tensor(q_path), persistent=False)
+        self.channel_groups = []  # (channels, number of input types, Q_h)
+        p_index = np.full((P, d), -1, dtype=np.int64)
+        row0 = 0
+        for h, c_h in enumerate(sorted({cin[a] for a in range(len(in_names)) if q_len[a] > 0})):
+            types = [a for a in range(len(in_names)) if cin[a] == c_h and q_len[a] > 0]
+            q_h = max(q_len[a] for a in types)
+            q_index = np.full((len(types), q_h), P * d, dtype=np.int64)
+            q_path = np.full((len(types), q_h), P, dtype=np.int64)
+            for la, a in enumerate(types):
+                q = 0
+                for p in range(P):
+                    if paths[p][0] != a:
+                        continue
+                    for k in range(d_out[p]):
+                        q_index[la, q] = p * d + k
+                        q_path[la, q] = p
+                        p_index[p, k] = row0 + la * q_h + q
+                        q += 1
+            self.register_buffer(f"types_{h}", torch.as_tensor(types), persistent=False)
+            self.register_buffer(f"q_index_{h}", torch.as_tensor(q_index), persistent=False)
+            self.register_buffer(f"q_path_{h}", torch.as_tensor(q_path), persistent=False)
+            self.channel_groups.append((int(c_h), len(types), int(q_h)))
+            row0 += len(types) * q_h
+        p_index[p_index < 0] = row0
         self.register_buffer("p_index", torch.as_tensor(p_index), persistent=False)
 
         # channel masks and fan-in per output type
@@ -202,17 +215,26 @@ class PGConv(nn.Module):
         T = torch.einsum("pijk,epj->epik", self.U.to(dt), fp.index_select(1, self.path_b))  # E, P, d, d
         w = self.radial_mlp(self.radial(edge_length)).view(E, self.n_paths, self.cin_max) * self.cmask.to(dt)
         # Group the paths by input irrep a: per edge and a, one matrix product of the source features
-        # (C x d) with all of a's edge-dependent couplings (d x Q_a), Q_a = sum of the output dims of a's paths.
-        A, Qm, d = self.n_in_types, self.q_max, self.dmax
+        # (C_a x d) with all of a's edge-dependent couplings (d x Q_a), Q_a = sum of the output dims of a's paths;
+        # input irreps with equal channel counts C_a are batched together (one group per distinct C_a).
+        d = self.dmax
         Tq = T.permute(0, 2, 1, 3).reshape(E, d, self.n_paths * d)
-        Tq = _take(torch.cat([Tq, Tq.new_zeros(E, d, 1)], dim=2), 2, self.q_index).permute(0, 2, 1, 3)  # E,A,d,Q
-        # Z[e,a,q,c] = sum_i Tq[e,a,i,q] x[src,a,c,i], laid out (q, c) so that the radial weights multiply a
-        # contiguous tensor
-        Z = torch.matmul(Tq.transpose(2, 3), xp.index_select(0, src).transpose(2, 3))  # E, A, Q, C
-        wq = _take(torch.cat([w, w.new_zeros(E, 1, self.cin_max)], dim=1), 1, self.q_path)  # E, A, Q, C
-        Z = Z * wq
-        agg = x.new_zeros(N, A * Qm, self.cin_max).index_add_(0, dst, Z.reshape(E, A * Qm, self.cin_max))
-        agg = _take(torch.cat([agg, agg.new_zeros(N, 1, self.cin_max)], dim=1), 1, self.p_index)  # N, P, d, C
+        Tq = torch.cat([Tq, Tq.new_zeros(E, d, 1)], dim=2)
+        w = torch.cat([w, w.new_zeros(E, 1, self.cin_max)], dim=1)
+        aggs = []
+        for h, (c_h, a_h, q_h) in enumerate(self.channel_groups):
+            Th = _take(Tq, 2, getattr(self, f"q_index_{h}")).permute(0, 2, 1, 3)  # E, A_h, d, Q_h
+            xh = xp.index_select(1, getattr(self, f"types_{h}"))[:, :, :c_h].index_select(0, src)  # E, A_h, C_h, d
+            # Z[e,a,q,c] = sum_i Th[e,a,i,q] x[src,a,c,i], laid out (q, c) so that the radial weights multiply a
+            # contiguous tensor
+            Z = torch.matmul(Th.transpose(2, 3), xh.transpose(2, 3))  # E, A_h, Q_h, C_h
+            Z = Z * _take(w[:, :, :c_h], 1, getattr(self, f"q_path_{h}"))
+            agg_h = x.new_zeros(N, a_h * q_h, c_h).index_add_(0, dst, Z.reshape(E, a_h * q_h, c_h))
+            if c_h < self.cin_max:
+                agg_h = torch.cat([agg_h, agg_h.new_zeros(N, a_h * q_h, self.cin_max - c_h)], dim=2)
+            aggs.append(agg_h)
+        aggs.append(x.new_zeros(N, 1, self.cin_max))
+        agg = _take(torch.cat(aggs, dim=1), 1, self.p_index)  # N, P, d, C
         agg = agg.transpose(2, 3)  # N, P, C, d
         agg = agg / math.sqrt(self.avg_neighbors)
 
@@ -246,7 +268,7 @@ class PGConv(nn.Module):
         radial_hidden = self.radial_mlp[0].out_features
         counts = {
             "coupling": n_edges * P * d * d * d,
-            "message": n_edges * P * C * d * d + n_edges * P * C * d,
+            "message": sum(n_edges * a_h * q_h * c_h * (d + 1) for c_h, a_h, q_h in self.channel_groups),
             "radial_mlp": n_edges * (self.radial_mlp[0].in_features * radial_hidden + radial_hidden * P * C),
             "aggregate": n_edges * P * C * d,
             "update": n_nodes * P * C * Co * d + n_nodes * n_si * C * Co * d,

@@ -26,13 +26,16 @@ class GraphSet:
     skipped: Skipped = field(default_factory=list)
 
 
-def read_entries(data: str | Path) -> tuple[list[Entry], Skipped]:
+def read_entries(data: str | Path, validate: bool = False, **options) -> tuple[list[Entry], Skipped]:
     """Entries of a bundled dataset name, a records file, a folder of CIF/POSCAR + CSV, an extxyz file or one
-    structure file, with (source, reason) of the unreadable ones. Structures are validated later, in the
-    featurizer's worker processes (and cached with the graphs)."""
+    structure file, with (source, reason) of the unreadable ones. By default structures are validated later, in the
+    featurizer's worker processes (and cached with the graphs); `validate=True` (and `cutoff`, `targets`) checks
+    them here, as `pgnn.structures.read_entries` does."""
+    from pgnn.data.registry import BUNDLED, resolve_dataset
     from pgnn.structures.readers import read_entries as read_any
 
-    return read_any(data, validate=False)
+    path = resolve_dataset(data)
+    return read_any(path, source=str(data) if str(data) in BUNDLED else str(path), validate=validate, **options)
 
 
 def _in_split(entry_id: str, split: str, fractions, seed: int) -> bool:

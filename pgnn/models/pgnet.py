@@ -8,11 +8,11 @@ subgroup of Oh in its standard setting and D6h for trigonal and hexagonal crysta
     -> read-outs: invariant scalars (trivial channels) and Cartesian tensors (pooled features mapped onto the
        G-irrep decomposition of the tensor space), which obey Neumann's principle by construction.
 
-Frames: the graph is built by `build_graph` from the idealized standardized primitive cell rotated back to the
-input orientation, with `pg_rot` = Q (r_standard = Q r_input) and `pg_group` (index of the model group used). The
+Frames: the graph (`pgnn.graphs.pg_crystal_graph`, kind "pg_crystal_graph") is built from the idealized
+standardized primitive cell rotated back to the input orientation, with `pg_rot` = Q (r_standard = Q r_input) and `pg_group` (index of the model group used). The
 network runs on r_standard edge vectors, so the crystal's symmetry operations are G's matrices, and tensors are
 rotated back to the input frame: t_input = Q^T . t_standard on every index. A crystal that fits none of the model's
-groups raises `pgnn.errors.SymmetryError` in `build_graph`.
+groups raises `pgnn.errors.SymmetryError` when its graph is built.
 
 Config keys (defaults in DEFAULTS): group, edge ("harmonic" | "averaged"), l_max, edge_copies, scalars,
 nonscalars (channels per non-trivial irrep) or hidden (a layout string, or {group: layout}), n_layers, cutoff,
@@ -28,13 +28,13 @@ from torch import nn
 from pgnn.errors import ConfigError
 from pgnn.nn.pg_conv import PGConv
 from pgnn.nn.pg_edge_features import GroupAveragedEdgeFeatures, HarmonicEdgeFeatures
-from pgnn.nn.pg_frames import HOLOHEDRY, POINT_GROUPS, standard_frame
 from pgnn.nn.pg_gate import PGGate
 from pgnn.nn.pg_irreps import PGIrreps, get_group, trivial_irrep
 from pgnn.nn.pg_readout import PGScalarReadout, PGTensorReadout, TENSOR_FORMULAS, tensor_irreps
 
-from pgnn.data.featurize import register_graph_builder
+from pgnn.graphs.pg_crystal_graph import build_pg_crystal_graph
 from pgnn.models.registry import register_model
+from pgnn.structures.standard_frame import HOLOHEDRY, POINT_GROUPS
 
 
 DEFAULTS = {
@@ -178,7 +178,7 @@ class PGNet(nn.Module):
 
     def forward(self, batch) -> dict:
         if getattr(batch, "pg_rot", None) is None or getattr(batch, "pg_group", None) is None:
-            raise ConfigError("PGNet needs graphs of kind 'pg_crystal_graph' (pgnn.models.pgnet.build_graph), which "
+            raise ConfigError("PGNet needs graphs of kind 'pg_crystal_graph' (pgnn.graphs.pg_crystal_graph), which "
                               "carry the rotation to the standard setting (pg_rot) and the model group (pg_group)")
         dt = next(self.parameters()).dtype
         src, dst = batch.edge_index
@@ -221,52 +221,8 @@ class PGNet(nn.Module):
         return out
 
 
-def _shell_complete_cap(data, k: int | None, tol: float = 1e-6):
-    """Keep, for every receiving atom, all edges not longer than its k-th shortest (complete shells, symmetric)."""
-    if k is None:
-        return data
-    from pgnn.graphs import edge_vectors
-
-    d = torch.linalg.norm(edge_vectors(data).double(), dim=-1)
-    dst = data.edge_index[1]
-    keep = torch.zeros_like(d, dtype=torch.bool)
-    for i in range(int(data.num_nodes)):
-        m = dst == i
-        di = d[m]
-        if di.numel() == 0:
-            continue
-        kth = torch.sort(di).values[min(k, di.numel()) - 1]
-        keep[m] = di <= kth + tol
-    data.edge_index = data.edge_index[:, keep]
-    data.edge_shift = data.edge_shift[keep]
-    return data
-
-
-def build_graph(structure, options: dict | None = None, source: str = ""):
-    """Crystal graph of a structure for PGNet (see module docstring): idealized standardized primitive cell in the
-    input orientation, complete neighbour shells, fields pg_rot [1, 3, 3], pg_group [1], site_class [N].
-
-    `options`: `PGNet.graph_options(config)` or a model config. Raises SymmetryError when the crystal fits none of
-    the model's groups, StructureError for bad structures. The graph kind "pg_crystal_graph" uses this builder.
-    """
-    from pymatgen.core import Lattice, Structure
-
-    from pgnn.graphs import build_crystal_graph
-
-    cfg = {**DEFAULTS, **(options or {})}
-    groups = cfg.get("pg_groups") or model_groups(cfg)
-    fr = standard_frame(structure, groups, symprec=cfg["symprec"], source=source)
-    ideal = Structure(Lattice(fr.lattice), [int(n) for n in fr.numbers], fr.positions, coords_are_cartesian=True)
-    data = build_crystal_graph(ideal, cutoff=cfg["cutoff"], max_neighbors=None, source=source)
-    data = _shell_complete_cap(data, cfg["max_neighbors"])
-    # float64 (not the float32 of plain crystal graphs): the standard-frame cell must be symmetric to ~1e-15
-    data.pos = torch.as_tensor(fr.positions, dtype=torch.float64)
-    data.cell = torch.as_tensor(fr.lattice, dtype=torch.float64).unsqueeze(0)
-    data.pg_rot = torch.as_tensor(fr.rotation, dtype=torch.float64).unsqueeze(0)
-    data.pg_group = torch.tensor([fr.group_index], dtype=torch.long)
-    data.site_class = torch.as_tensor(fr.site_class, dtype=torch.long)
-    data.point_group = fr.point_group
-    return data
-
-
-register_graph_builder("pg_crystal_graph", build_graph, version="1")  # the featurizer's builder for PGNet graphs
+def build_graph(structure, config: dict | None = None, source: str = ""):
+    """The PGNet graph of a structure for a model config (or graph options): `build_pg_crystal_graph` with
+    `PGNet.graph_options(config)`. Raises SymmetryError when the crystal fits none of the model's groups."""
+    options = config if config and "pg_groups" in config else PGNet.graph_options(config or {})
+    return build_pg_crystal_graph(structure, options, source)

@@ -1,6 +1,6 @@
 """Reading and checking crystal structures, and their symmetry analysis.
 
-read_entries(path_or_name) -> (entries, skipped): bundled dataset name, records .json(.gz), folder of
+read_entries(path) -> (entries, skipped): records .json(.gz), folder of
 CIF/POSCAR + CSV, extxyz, or one structure file. validate_structure / validate_target: checks that raise
 StructureError / TargetError naming the entry. analyze_symmetry(structure) -> SymmetryInfo.
 """

@@ -1,10 +1,12 @@
-"""One entry point for every input: `read_entries(path_or_name) -> (entries, skipped)`."""
+"""One entry point for every input file or folder: `read_entries(path) -> (entries, skipped)`.
+
+Bundled dataset names are resolved a layer up, by `pgnn.data.dataset.read_entries`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pgnn.errors import StructureError
+from pgnn.errors import PgnnError, StructureError
 from pgnn.structures.extxyz import read_extxyz
 from pgnn.structures.files import read_structure_file, structure_file_kind
 from pgnn.structures.folder import read_folder
@@ -34,24 +36,25 @@ def input_kind(path: Path) -> str:
 
 
 def read_entries(
-    path_or_name: str | Path,
+    path: str | Path,
     *,
+    source: str | None = None,
     validate: bool = True,
     cutoff: float | None = 8.0,
     targets: list[str] | None = None,
 ) -> tuple[list[Entry], Skipped]:
     """Read every entry of a dataset as (entries, skipped), skipped a list of (source, reason).
 
-    path_or_name: a bundled dataset name (e.g. "mp_binary_moduli_2025"), a records file (.json / .json.gz),
-        a folder of CIF/POSCAR files with a CSV of targets, an .extxyz/.xyz file, or one CIF/POSCAR file.
+    path: a records file (.json / .json.gz), a folder of CIF/POSCAR files with a CSV of targets, an .extxyz/.xyz
+        file, or one CIF/POSCAR file. source: how a records file is named in error messages (default: its path).
     validate: check every structure (`validate_structure`, with `cutoff` in Angstrom) and skip bad ones.
     targets: field names that every kept entry must have as finite scalars/tensors (others are skipped).
     Bad entries never raise; a path that does not exist or cannot be read at all raises PgnnError.
     """
-    from pgnn.data.registry import BUNDLED, resolve_dataset
-
-    path = resolve_dataset(path_or_name)
-    source = str(path_or_name) if str(path_or_name) in BUNDLED else str(path)
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise PgnnError(f"{path}: no such file or folder")
+    source = source or str(path)
     kind = input_kind(path)
     skipped: Skipped = []
     if kind == "records":

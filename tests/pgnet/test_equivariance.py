@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from pgnn.models.pgnet import PGNet, PGNetCore
-from pgnn.nn.pg_frames import POINT_GROUPS
+from pgnn.structures.standard_frame import POINT_GROUPS
 from tests.pgnet.helpers import batch_of, edge_vec, random_crystal_graph, rotate, transformed
 
 TARGETS = [("k", "scalar"), ("eps", "dielectric"), ("e", "piezoelectric"), ("C", "elastic")]

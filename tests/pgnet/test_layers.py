@@ -9,7 +9,7 @@ import torch
 from pgnn.errors import ConfigError
 from pgnn.groups import point_group
 from pgnn.nn.pg_decompose import decompose
-from pgnn.nn.pg_frames import POINT_GROUPS
+from pgnn.structures.standard_frame import POINT_GROUPS
 from pgnn.nn.pg_gate import PGGate
 from pgnn.nn.pg_irreps import PGIrreps
 from pgnn.nn.pg_readout import TENSOR_FORMULAS, tensor_irreps, tensor_representation, tensor_space

@@ -12,7 +12,7 @@ from scipy.spatial.transform import Rotation
 
 from pgnn.errors import SymmetryError
 from pgnn.models.pgnet import PGNet, build_graph
-from pgnn.nn.pg_frames import standard_frame
+from pgnn.structures.standard_frame import standard_frame
 from tests.pgnet.helpers import batch_of, rotate
 
 TARGETS = [("k", "scalar"), ("eps", "dielectric"), ("e", "piezoelectric"), ("C", "elastic")]

@@ -22,7 +22,9 @@ def _same(a: Structure, b: Structure) -> bool:
 
 
 def test_bundled_name(bundled_records):
-    entries, skipped = read_entries("mp_piezo_2015", validate=False)
+    from pgnn.data.dataset import read_entries as read_dataset
+
+    entries, skipped = read_dataset("mp_piezo_2015")  # bundled names are resolved by the data layer
     assert len(entries) == 650 and skipped == []
     first = bundled_records("mp_piezo_2015", 1)[0]
     assert entries[0].id == first.id and entries[0].source == f"mp_piezo_2015#{first.id}"

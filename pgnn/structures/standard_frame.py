@@ -1,4 +1,4 @@
-"""Frames for point-group models: put a crystal into the standard setting of a model group G.
+"""Standard frames for point-group models: put a crystal into the standard setting of a model group G.
 
 A point-group network only sees G's fixed matrices, so a crystal must be presented in the orientation in which
 its own symmetry operations are elements of G (the spglib / ITA standard setting: cubic axes along x, y, z;
@@ -21,16 +21,18 @@ trigonal and hexagonal crystals in D6h.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import spglib
 
 from pgnn.errors import SymmetryError
-from pgnn.nn.pg_irreps import get_group
+from pgnn.groups import point_group
+from pgnn.structures.point_groups import POINT_GROUPS as POINT_GROUPS_HM
+from pgnn.structures.point_groups import classify_point_group
 
+# Schoenflies names as `pgnn.groups` spells them ("-3" is C3i), in the order of `pgnn.structures.point_groups`:
+# the index is the site-symmetry class id of PGNet graphs.
 POINT_GROUPS = (
     "C1", "Ci", "C2", "Cs", "C2h", "D2", "C2v", "D2h", "C4", "S4", "C4h", "D4", "C4v", "D2d", "D4h",
     "C3", "C3i", "D3", "C3v", "D3d", "C6", "C3h", "C6h", "D6", "C6v", "D3h", "D6h", "T", "Th", "O", "Td", "Oh",
@@ -61,20 +63,9 @@ class Frame:
     operations: np.ndarray
 
 
-def _signature(rotations: np.ndarray) -> tuple:
-    """Counts of (det, trace) over the operations: identifies the type of a crystallographic point group."""
-    c = Counter((int(round(np.linalg.det(R))), int(round(np.trace(R)))) for R in rotations)
-    return tuple(sorted(c.items()))
-
-
-@lru_cache(maxsize=None)
-def _signatures() -> dict:
-    return {_signature(np.asarray(get_group(n).elements)): n for n in POINT_GROUPS}
-
-
 def group_type(rotations: np.ndarray) -> str:
-    """Schoenflies name of the type of a crystallographic point group given as Cartesian matrices."""
-    return _signatures()[_signature(rotations)]
+    """Schoenflies name (`POINT_GROUPS` spelling) of a crystallographic point group given as Cartesian matrices."""
+    return POINT_GROUPS[POINT_GROUPS_HM.index(classify_point_group(rotations))]
 
 
 def _cartesian_ops(lattice: np.ndarray, rotations: np.ndarray) -> np.ndarray:
@@ -105,7 +96,7 @@ def standard_frame(structure, groups=HOLOHEDRY, symprec: float = 0.01, source: s
     pg = group_type(ops)
     groups = [groups] if isinstance(groups, str) else list(groups)
     for k, name in enumerate(groups):
-        elements = np.asarray(get_group(name).elements, dtype=np.float64)
+        elements = np.asarray(point_group(name).elements, dtype=np.float64)
         if _contains(elements, ops):
             match = np.abs(ops[:, None] - elements[None]).max(axis=(2, 3)).argmin(axis=1)
             break

@@ -1,10 +1,12 @@
-"""`pgnn predict RUN_DIR_OR_MODEL FILE... --json`."""
+"""`pgnn predict RUN_DIR_OR_MODEL FILE... [--json] [--voigt] [--out predictions.json]`."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from typing import List
+from pathlib import Path
+from typing import List, Optional
 
 import typer
 
@@ -17,6 +19,10 @@ def predict_command(
     run: str = typer.Argument(..., help="Run folder or pretrained model name (see `pgnn models`)."),
     files: List[str] = typer.Argument(..., help="Structure files (CIF, POSCAR, records .json/.json.gz, ...)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one object per structure."),
+    voigt: bool = typer.Option(False, "--voigt", help="Tensors as Voigt matrices (dielectric 3x3, piezoelectric "
+                                                      "3x6, elastic 6x6; order xx, yy, zz, yz, xz, xy) instead of "
+                                                      "full Cartesian arrays."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write the JSON list to this file (atomically)."),
 ) -> None:
     """Predict the model's targets for every structure of FILE...; tensors in the frame of the input file.
 
@@ -42,12 +48,17 @@ def predict_command(
     skipped += bad
     ok = [i for i, g in enumerate(graphs) if g is not None]
     preds = predictor.predict_graphs([graphs[i] for i in ok])
+    kinds = {t.name: t.kind for t in predictor.targets}
     rows = []
     for i, p in zip(ok, preds):
         row = {"file": files_of[i], "id": entries[i].id}
-        row.update({k: _plain(v) for k, v in p.items()})
+        row.update({k: _plain(_as_voigt(v, kinds[k]) if voigt else v) for k, v in p.items()})
         row["units"] = predictor.units
         rows.append(row)
+    if out is not None:
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(json.dumps(rows, indent=1) + "\n")
+        os.replace(tmp, out)
     if as_json:
         sys.stdout.write(json.dumps(rows) + "\n")
     else:
@@ -58,6 +69,18 @@ def predict_command(
         typer.echo(f"pgnn: error: {src}: {why}", err=True)
     if skipped:
         raise typer.Exit(2)
+
+
+def _as_voigt(value, kind: str):
+    """A full Cartesian tensor -> its Voigt matrix (scalars unchanged)."""
+    if kind == "scalar":
+        return value
+    import numpy as np
+    import torch
+
+    from pgnn.tensors import full_to_voigt
+
+    return full_to_voigt(torch.as_tensor(np.asarray(value), dtype=torch.float64), kind).numpy()
 
 
 def register(app: typer.Typer) -> None:

@@ -68,3 +68,21 @@ def test_predict_rotated_permuted(run_dir, tmp_path):
             scale = max(1e-3, np.abs(ta).max())
             assert np.abs(tb - _rot(ta, R)).max() < 1e-4 * scale, (key, np.linalg.det(R))
             assert np.abs(ta).max() > 0  # wurtzite (6mm) allows piezoelectricity; not vacuous
+
+
+def test_predict_voigt_output_file(run_dir, tmp_path):
+    """--voigt gives the 3x6 matrix of the full tensor; --out writes the same rows to a file."""
+    from pgnn.tensors import full_to_voigt
+
+    s = Structure.from_spacegroup("P6_3mc", Lattice.hexagonal(3.25, 5.21), ["Zn", "O"],
+                                  [[1 / 3, 2 / 3, 0], [1 / 3, 2 / 3, 0.382]])
+    s.to(filename=str(tmp_path / "a.vasp"), fmt="poscar")
+    full = json.loads(_run(["predict", str(run_dir), "a.vasp", "--json"], cwd=tmp_path))[0]
+    stdout = _run(["predict", str(run_dir), "a.vasp", "--json", "--voigt", "--out", "p.json"], cwd=tmp_path)
+    voigt = json.loads(stdout)[0]
+    assert json.loads((tmp_path / "p.json").read_text()) == json.loads(stdout)
+    import torch
+
+    want = full_to_voigt(torch.as_tensor(full["piezoelectric_tensor"], dtype=torch.float64), "piezoelectric")
+    assert np.asarray(voigt["piezoelectric_tensor"]).shape == (3, 6)
+    assert np.allclose(voigt["piezoelectric_tensor"], want.numpy(), rtol=0, atol=1e-12)

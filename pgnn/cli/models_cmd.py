@@ -22,6 +22,7 @@ def models_command(as_json: bool = typer.Option(False, "--json", help="Print a J
             "name": name,
             "model": config["model"]["name"],
             "dataset": config["data"]["dataset"],
+            "point_groups": config["data"].get("point_groups"),
             "targets": [t if isinstance(t, str) else t["name"] for t in config["data"]["targets"]],
             "test_n": metrics.get("n"),
             "test_metrics": metrics.get("metrics", {}),
@@ -33,7 +34,8 @@ def models_command(as_json: bool = typer.Option(False, "--json", help="Print a J
         typer.echo("no pretrained models shipped")
     for r in rows:
         maes = ", ".join(f"{k} {v['mae']:.4f} {v['unit']}" for k, v in r["test_metrics"].items())
-        typer.echo(f"{r['name']:<18} {r['model']:<8} {r['dataset']:<24} test MAE: {maes} (n={r['test_n']})")
+        data = r["dataset"] + (f" [{','.join(r['point_groups'])}]" if r["point_groups"] else "")
+        typer.echo(f"{r['name']:<18} {r['model']:<13} {data:<31} test MAE: {maes} (n={r['test_n']})")
 
 
 def register(app: typer.Typer) -> None:

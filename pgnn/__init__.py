@@ -7,9 +7,8 @@ PG (point-group-equivariant networks built on `pgnn.groups`).
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from pgnn.errors import PgnnError, StructureError, SymmetryError, TargetError  # noqa: F401
+from pgnn.version import __version__  # noqa: F401
 
 
 def load(run_dir_or_model_name: str):

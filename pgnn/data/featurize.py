@@ -69,7 +69,7 @@ def structure_key(structure: Structure) -> str:
 
 def settings_key(graph_kind: str, options: dict) -> str:
     """Key of everything besides the structure that decides a graph: kind, options, builder and pgnn versions."""
-    from pgnn import __version__
+    from pgnn.version import __version__
 
     if graph_kind not in GRAPH_BUILDERS:
         raise ConfigError(f"no graph builder for graph_kind {graph_kind!r}; known: {', '.join(GRAPH_BUILDERS)}")

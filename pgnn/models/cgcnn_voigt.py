@@ -8,17 +8,14 @@ predicted tensor does not rotate with the crystal: this is the like-for-like com
 
 from __future__ import annotations
 
-import dataclasses
-
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from pgnn.graphs import edge_vectors
 from pgnn.models.cgcnn import CGCNN
 from pgnn.models.registry import register_model
 from pgnn.nn.pooling import pool
-from pgnn.nn.voigt_head import split_voigt_outputs, voigt_widths
+from pgnn.nn.voigt_head import as_scalar_targets, split_voigt_outputs, use_voigt_head
 
 
 @register_model("cgcnn-voigt")
@@ -27,10 +24,8 @@ class CGCNNVoigt(CGCNN):
     target's scale, like every model)."""
 
     def __init__(self, model_config: dict, targets: list):
-        super().__init__(model_config, [dataclasses.replace(t, kind="scalar") for t in targets])
-        self.specs = list(targets)
-        self.widths = voigt_widths(targets)
-        self.head = nn.Linear(self.head.in_features, sum(self.widths))
+        super().__init__(model_config, as_scalar_targets(targets))
+        use_voigt_head(self, targets)
 
     def forward(self, batch) -> dict[str, torch.Tensor]:
         node_graph = batch.batch if getattr(batch, "batch", None) is not None else batch.z.new_zeros(batch.z.shape)

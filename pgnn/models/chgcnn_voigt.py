@@ -7,14 +7,11 @@ kind's independent Voigt components, assembled into the full Cartesian tensor [B
 
 from __future__ import annotations
 
-import dataclasses
-
 import torch
-from torch import nn
 
 from pgnn.models.chgcnn import CHGCNN
 from pgnn.models.registry import register_model
-from pgnn.nn.voigt_head import split_voigt_outputs, voigt_widths
+from pgnn.nn.voigt_head import as_scalar_targets, split_voigt_outputs, use_voigt_head
 
 
 @register_model("chgcnn-voigt")
@@ -23,10 +20,8 @@ class CHGCNNVoigt(CHGCNN):
     target's scale, like every model)."""
 
     def __init__(self, model_config: dict, targets: list):
-        super().__init__(model_config, [dataclasses.replace(t, kind="scalar") for t in targets])
-        self.specs = list(targets)
-        self.widths = voigt_widths(targets)
-        self.head = nn.Linear(self.head.in_features, sum(self.widths))
+        super().__init__(model_config, as_scalar_targets(targets))
+        use_voigt_head(self, targets)
 
     def forward(self, batch) -> dict[str, torch.Tensor]:
         return split_voigt_outputs(self.head(self.crystal_features(batch)), self.specs, self.widths)

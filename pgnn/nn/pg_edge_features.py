@@ -90,6 +90,24 @@ def subduction(group, l: int) -> tuple[PGIrreps, np.ndarray]:
     )
 
 
+def harmonics_subduction(group, ls) -> tuple[PGIrreps, np.ndarray]:
+    """Spherical harmonics of the degrees `ls` (each with parity (-1)^l, stacked in order) in G-irreps: (layout,
+    Q) with Q block diagonal over the degrees and orthogonal; the irreps of each degree are not merged."""
+    G = get_group(group)
+    terms, blocks = [], []
+    for l in ls:
+        lay, Q = subduction(G, int(l))
+        terms += list(lay.terms)
+        blocks.append(Q)
+    n = sum(b.shape[0] for b in blocks)
+    big = np.zeros((n, n))
+    i = 0
+    for b in blocks:
+        big[i : i + b.shape[0], i : i + b.shape[0]] = b
+        i += b.shape[0]
+    return PGIrreps(G, terms), big
+
+
 class HarmonicEdgeFeatures(nn.Module):
     """Spherical harmonics up to l_max subduced into G-irreps: [E, 3] -> [E, irreps_out.dim].
 
@@ -99,21 +117,9 @@ class HarmonicEdgeFeatures(nn.Module):
 
     def __init__(self, group, l_max: int = 3) -> None:
         super().__init__()
-        G = get_group(group)
         self.l_max = int(l_max)
-        terms, blocks = [], []
-        for l in range(self.l_max + 1):
-            lay, Q = subduction(G, l)
-            terms += list(lay.terms)
-            blocks.append(Q)
-        self.irreps_out = PGIrreps(G, terms)
-        n = sum(b.shape[0] for b in blocks)
-        big = np.zeros((n, n))
-        i = 0
-        for b in blocks:
-            big[i : i + b.shape[0], i : i + b.shape[0]] = b
-            i += b.shape[0]
-        self.register_buffer("Q", torch.as_tensor(big, dtype=torch.float64))
+        self.irreps_out, Q = harmonics_subduction(group, range(self.l_max + 1))
+        self.register_buffer("Q", torch.as_tensor(Q, dtype=torch.float64))
 
     def forward(self, edge_vec: torch.Tensor) -> torch.Tensor:
         Y = o3.spherical_harmonics(list(range(self.l_max + 1)), edge_vec, normalize=True, normalization="component")

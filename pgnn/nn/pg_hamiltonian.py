@@ -29,8 +29,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from pgnn.nn.pg_edge_features import subduction
-from pgnn.nn.pg_irreps import PGIrreps, get_group
+from pgnn.nn.pg_edge_features import harmonics_subduction
+from pgnn.nn.pg_irreps import PGIrreps
 
 SHELLS = {"s": 0, "p": 1, "d": 2, "f": 3}
 
@@ -39,21 +39,10 @@ def orbital_basis(group, shells: str = "spd") -> tuple[PGIrreps, np.ndarray]:
     """(layout, Q): the orbitals of `shells` (letters of s, p, d, f, in order) in G-irreps. Q [n, n] is block
     diagonal over shells and orthogonal; orbital coefficients c (e3nn real-harmonic order per shell) map to
     irrep-basis coefficients Q @ c."""
-    G = get_group(group)
-    terms, blocks = [], []
     for letter in shells:
         if letter not in SHELLS:
             raise ValueError(f"unknown orbital shell {letter!r}; use letters of 'spdf'")
-        layout, Q = subduction(G, SHELLS[letter])
-        terms += list(layout.terms)
-        blocks.append(Q)
-    n = sum(b.shape[0] for b in blocks)
-    Q = np.zeros((n, n))
-    i = 0
-    for b in blocks:
-        Q[i : i + b.shape[0], i : i + b.shape[0]] = b
-        i += b.shape[0]
-    return PGIrreps(G, terms), Q
+    return harmonics_subduction(group, [SHELLS[letter] for letter in shells])
 
 
 def to_orbital_basis(H: torch.Tensor, Q_rows, Q_cols) -> torch.Tensor:

@@ -6,7 +6,10 @@ the tensors they predict do not either; this is the like-for-like comparison for
 
 from __future__ import annotations
 
+import dataclasses
+
 import torch
+from torch import nn
 
 from pgnn.tensors import KINDS as TENSOR_KINDS
 from pgnn.tensors import independent_to_voigt, voigt_to_full
@@ -26,3 +29,16 @@ def split_voigt_outputs(out: torch.Tensor, targets: list, widths: list[int]) -> 
         start += w
         result[t.name] = part[:, 0] if t.kind == "scalar" else voigt_to_full(independent_to_voigt(part, t.kind), t.kind)
     return result
+
+
+def as_scalar_targets(targets: list) -> list:
+    """The targets with kind "scalar", to build an invariant trunk whose head is then widened by `use_voigt_head`."""
+    return [dataclasses.replace(t, kind="scalar") for t in targets]
+
+
+def use_voigt_head(model: nn.Module, targets: list) -> None:
+    """Replace `model.head` (an nn.Linear) by one emitting the Voigt components of every target; sets
+    `model.specs` and `model.widths` for `split_voigt_outputs`."""
+    model.specs = list(targets)
+    model.widths = voigt_widths(targets)
+    model.head = nn.Linear(model.head.in_features, sum(model.widths))

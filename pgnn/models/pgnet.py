@@ -16,7 +16,8 @@ groups raises `pgnn.errors.SymmetryError` when its graph is built.
 
 Config keys (defaults in DEFAULTS): group, edge ("harmonic" | "averaged"), l_max, edge_copies, scalars,
 nonscalars (channels per non-trivial irrep) or hidden (a layout string, or {group: layout}), n_layers, cutoff,
-max_neighbors (shell-complete cap), n_basis, radial_hidden, site_classes (bool), symprec, tensor_scale.
+max_neighbors (shell-complete cap), n_basis, radial_hidden, atom_embedding ("learned" | "engineered" | "both"),
+site_classes (bool), symprec, tensor_scale.
 Forward: batch -> {target name: [B] scalars | [B, 3, ..., 3] tensors in the frame of batch.pos}.
 """
 
@@ -26,6 +27,7 @@ import torch
 from torch import nn
 
 from pgnn.errors import ConfigError
+from pgnn.nn.embedding import AtomEmbedding
 from pgnn.nn.pg_conv import PGConv
 from pgnn.nn.pg_edge_features import GroupAveragedEdgeFeatures, HarmonicEdgeFeatures
 from pgnn.nn.pg_gate import PGGate
@@ -50,6 +52,7 @@ DEFAULTS = {
     "max_neighbors": 16,
     "n_basis": 8,
     "radial_hidden": 32,
+    "atom_embedding": "learned",  # learned | engineered (a linear map of element properties) | both
     "site_classes": False,
     "symprec": 0.01,
     "tensor_scale": {},
@@ -111,7 +114,10 @@ class PGNetCore(nn.Module):
                 need |= {n for _, n in tensor_irreps(G, TENSOR_FORMULAS.get(kind, kind)).terms}
         last = (hidden + [(max(4, cfg["nonscalars"]), n) for n in need if hidden.count(n) == 0]).simplify()
         self.n_scalars = hidden.count(triv)
-        self.embed = nn.Embedding(120, self.n_scalars)
+        if cfg["atom_embedding"] == "learned":
+            self.embed = nn.Embedding(120, self.n_scalars)
+        else:
+            self.embed = AtomEmbedding(self.n_scalars, cfg["atom_embedding"])
         cur = PGIrreps(G, [(self.n_scalars, triv)])
         self.convs, self.gates = nn.ModuleList(), nn.ModuleList()
         n_classes = len(POINT_GROUPS) if cfg["site_classes"] else 0

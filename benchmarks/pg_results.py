@@ -16,7 +16,8 @@ Suites:
 Every family starts from its own config in configs/ (architecture, batch size, learning rate) and gets the task's
 dataset, targets, subset, loss and epochs by `--set`; the exact `pgnn fit` command of every run is in its
 summary. PGNet variants: harmonic edges, group-averaged edges, harmonic edges with site-class weights.
-Columns: test MAE (unit) and test n, parameters, median train seconds per epoch, inference ms per structure
+Columns: test MAE (unit) and test n, trainable parameters (PGNet: without the zero padding of its packed
+weights), median train seconds per epoch, inference ms per structure
 (`predict_graphs` on the test graphs, featurization excluded), and the Neumann violation
 ||avg_H(T) - T|| / ||T|| of the predicted test tensors over each crystal's own point group H (spglib operations of
 the input structure, symprec 0.01; median and max).
@@ -126,6 +127,29 @@ def run_job(j: dict, timeout: int) -> str:
     return f"{time.perf_counter() - t0:6.0f} s  {out.relative_to(REPO)}"
 
 
+def count_parameters(model) -> int:
+    """Trainable parameters; PGNet leaves out the zero padding of its packed weights (`PGNet.n_parameters`)."""
+    if hasattr(model, "n_parameters"):
+        return int(model.n_parameters())
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def refresh_parameter_counts() -> None:
+    """Recount `parameters` in every finished summary with `count_parameters` (summaries written before the count
+    left out PGNet's padding keep the run's numbers otherwise)."""
+    from pgnn.training.predictor import load_predictor
+
+    for path in RUNS.glob("*/*/*/summary.json"):
+        s = json.loads(path.read_text())
+        if s.get("parameters_counted") == "trainable, no padding":
+            continue
+        s["parameters"] = count_parameters(load_predictor(path.parent).module.model)
+        s["parameters_counted"] = "trainable, no padding"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(s, indent=1))
+        os.replace(tmp, path)
+
+
 def summarize(run_dir: Path, command: str) -> None:
     """Test metrics, parameters, timings and Neumann violation of a finished run -> run_dir/summary.json."""
     import numpy as np
@@ -139,7 +163,7 @@ def summarize(run_dir: Path, command: str) -> None:
     metrics = json.loads((run_dir / "metrics.json").read_text())
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
     pred = load_predictor(run_dir)
-    n_params = sum(p.numel() for p in pred.module.model.parameters())
+    n_params = count_parameters(pred.module.model)
     data = config["data"]
     split = data["split"]
     entries = read_entries(data["dataset"])[0]
@@ -163,7 +187,7 @@ def summarize(run_dir: Path, command: str) -> None:
             row.update(neumann_median=float(np.median(v)), neumann_max=float(np.max(v)))
         rows[name] = row
     epochs = config["trainer"]["max_epochs"]
-    summary = {"targets": rows, "parameters": n_params, "epoch_seconds_median": metrics.get("epoch_seconds_median"),
+    summary = {"targets": rows, "parameters": n_params, "parameters_counted": "trainable, no padding", "epoch_seconds_median": metrics.get("epoch_seconds_median"),
                "inference_ms_per_structure": ms, "train_n": metrics.get("train_n"), "epochs": epochs,
                "train_fraction": float(data.get("train_fraction") or 1.0), "command": command}
     tmp = run_dir / "summary.json.tmp"
@@ -300,6 +324,7 @@ def main() -> None:
             for line in pool.map(lambda j: run_job(j, args.timeout), jobs):
                 print(line, flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    refresh_parameter_counts()
     text = tables()
     tmp = RESULTS / "pg_results.md.tmp"
     tmp.write_text(text)

@@ -176,6 +176,11 @@ class PGNet(nn.Module):
         self.targets = [_target_kind(t) for t in targets]
         self.cores = nn.ModuleDict({g: PGNetCore(g, self.config, targets) for g in self.group_names})
 
+    def n_parameters(self) -> int:
+        """Trainable parameters, leaving out the zero padding of PGConv's packed weights."""
+        total = sum(p.numel() for p in self.parameters() if p.requires_grad)
+        return total - sum(m.n_masked_parameters() for m in self.modules() if isinstance(m, PGConv))
+
     @staticmethod
     def graph_options(config: dict) -> dict:
         cfg = {**DEFAULTS, **(config or {})}

@@ -261,6 +261,15 @@ class PGConv(nn.Module):
             out = out + x
         return out
 
+    def n_masked_parameters(self) -> int:
+        """Entries of W_msg, W_self and the radial MLP's output layer that are padding (always multiplied by zero,
+        so never trained): parameter counts of a model should leave them out."""
+        K = self.W_msg.shape[0]
+        pad_rows = int((self.cmask == 0).sum())  # (path, channel) pairs of the radial output that are padding
+        last = self.radial_mlp[-1]
+        return (K * int((self.omask == 0).sum()) + K * int((self.smask == 0).sum())
+                + pad_rows * (last.in_features + 1))
+
     def flops(self, n_nodes: int, n_edges: int) -> dict:
         """Multiply-add counts (x2 = FLOPs) of the forward contractions, for benchmarks."""
         P, C, d, Co = self.n_paths, self.cin_max, self.dmax, self.cout_max

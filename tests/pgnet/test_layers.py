@@ -54,3 +54,21 @@ def test_gate_is_equivariant():
     Dout = torch.as_tensor(gate.irreps_out.D())
     for g in range(G.order):
         assert (gate(x @ Din[g].T) - gate(x) @ Dout[g].T).abs().max() < 1e-12
+
+
+def test_masked_parameters_never_get_gradients():
+    """The padding n_masked_parameters counts is exactly the set of entries whose gradient is zero."""
+    from pgnn.nn.pg_conv import PGConv
+    from pgnn.nn.pg_edge_features import HarmonicEdgeFeatures
+
+    torch.manual_seed(0)
+    ef = HarmonicEdgeFeatures("D4h", 2)
+    lay_in = PGIrreps("D4h", "6xA1g + 2xEu + 3xB1g")
+    conv = PGConv(lay_in, ef.irreps_out, PGIrreps("D4h", "9xA1g + 2xEu + 1xA2u"), n_classes=2).double()
+    x = torch.randn(7, lay_in.dim, dtype=torch.float64)
+    ei = torch.randint(0, 7, (2, 30))
+    vec = torch.randn(30, 3, dtype=torch.float64)
+    conv(x, ei, ef.double()(vec), vec.norm(dim=-1), torch.tensor([0, 1, 0, 1, 1, 0, 0])).pow(2).sum().backward()
+    zero = sum(int((p.grad == 0).sum()) for p in (conv.W_msg, conv.W_self))
+    zero += int((conv.radial_mlp[-1].weight.grad == 0).all(dim=1).sum()) * (conv.radial_mlp[-1].in_features + 1)
+    assert conv.n_masked_parameters() == zero > 0

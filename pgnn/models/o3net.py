@@ -25,6 +25,7 @@ from torch import nn
 from pgnn.errors import ConfigError
 from pgnn.graphs.crystal_graph import edge_vectors
 from pgnn.models.registry import register_model
+from pgnn.nn.embedding import AtomEmbedding
 from pgnn.nn.o3_conv import O3Conv, RadialEmbedding
 from pgnn.nn.tensor_readout import ScalarReadout, TensorReadout
 from pgnn.tensors.irreducible import basis
@@ -41,6 +42,7 @@ DEFAULTS = {
     "radial_hidden": 32,
     "readout_mul": 16,
     "avg_num_neighbors": None,
+    "atom_embedding": "learned",  # learned | engineered (a linear map of element properties) | both
 }
 
 
@@ -73,7 +75,10 @@ class O3Net(nn.Module):
         n0 = sum(mul for mul, ir in hidden if ir == o3.Irrep("0e"))
         if n0 == 0:
             raise ConfigError(f"o3: hidden_irreps {hidden} needs 0e channels for the embedding")
-        self.embedding = nn.Embedding(101, n0)
+        if cfg["atom_embedding"] == "learned":
+            self.embedding = nn.Embedding(101, n0)
+        else:
+            self.embedding = AtomEmbedding(n0, cfg["atom_embedding"])
         self.radial = RadialEmbedding(cutoff=float(cfg["cutoff"]), num_basis=int(cfg["num_basis"]))
         ann = cfg["avg_num_neighbors"]
         self.register_buffer("avg_num_neighbors", torch.tensor(float(ann) if ann else float("nan")))

@@ -53,6 +53,8 @@ def train_missing(runs: Path) -> None:
                 continue
             cmd = [sys.executable, "-m", "pgnn", "fit", "-c", str(REPO / "configs" / f"{name}.yaml"),
                    "-o", str(runs / name), "--set", "trainer.enable_progress_bar=false"]
+            if model == "o3":  # this table was trained with the learned element table (the config default since
+                cmd.append("model.atom_embedding=learned")  # is element properties; see pg_results.py)
             print("+", " ".join(cmd), flush=True)
             subprocess.run(cmd, check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
 

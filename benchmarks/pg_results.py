@@ -281,6 +281,7 @@ def plot_curves(path: Path) -> None:
 
     fig, axes = plt.subplots(1, len(CURVE_TASKS), figsize=(5 * len(CURVE_TASKS), 3.8))
     for ax, task in zip(axes, CURVE_TASKS):
+        test_n = None
         for family, marker in zip(CURVE_FAMILIES, "os"):
             xs, ys, unit = [], [], ""
             for fr in (*CURVE_FRACTIONS, 1.0):
@@ -289,13 +290,13 @@ def plot_curves(path: Path) -> None:
                     r = next(iter(s["targets"].values()))
                     xs.append(s.get("train_n") or fr)
                     ys.append(r["mae"])
-                    unit = r["unit"]
+                    unit, test_n = r["unit"], r["n"]
             if xs:
                 ax.plot(xs, ys, marker=marker, label=family)
         ax.set_xscale("log")
         ax.set_xlabel("training crystals (O_h subset)")
         ax.set_ylabel(f"test MAE ({unit})")
-        ax.set_title(f"{task} tensor, m-3m crystals")
+        ax.set_title(f"{task} tensor, m-3m crystals (test n={test_n})")
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()

@@ -50,7 +50,7 @@ GRAPH_BUILDERS: dict[str, GraphBuilder] = {"crystal_graph": GraphBuilder(_crysta
 from pgnn.graphs.hypergraph import HYPERGRAPH_BUILDER_VERSION, hypergraph_from_options  # noqa: E402
 GRAPH_BUILDERS["hypergraph"] = GraphBuilder(hypergraph_from_options, HYPERGRAPH_BUILDER_VERSION)
 from pgnn.graphs.pg_crystal_graph import build_pg_crystal_graph  # noqa: E402
-GRAPH_BUILDERS["pg_crystal_graph"] = GraphBuilder(build_pg_crystal_graph, "1")
+GRAPH_BUILDERS["pg_crystal_graph"] = GraphBuilder(build_pg_crystal_graph, "2")  # 2: shell cap in float64
 
 
 def register_graph_builder(kind: str, build: Callable[[Structure, dict, str], Any], version: str = "1") -> None:

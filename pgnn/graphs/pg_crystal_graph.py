@@ -54,10 +54,11 @@ def build_pg_crystal_graph(structure, options: dict | None = None, source: str =
     fr = standard_frame(structure, list(cfg["pg_groups"]), symprec=cfg["symprec"], source=source)
     ideal = Structure(Lattice(fr.lattice), [int(n) for n in fr.numbers], fr.positions, coords_are_cartesian=True)
     data = build_crystal_graph(ideal, cutoff=cfg["cutoff"], max_neighbors=None, source=source)
-    data = shell_complete_cap(data, cfg["max_neighbors"])
-    # float64 (not the float32 of plain crystal graphs): the standard-frame cell must be symmetric to ~1e-15
+    # float64 (not the float32 of plain crystal graphs): the standard-frame cell must be symmetric to ~1e-15, and
+    # the shell cap must compare float64 distances (float32 ones split equidistant shells at its 1e-6 tolerance)
     data.pos = torch.as_tensor(fr.positions, dtype=torch.float64)
     data.cell = torch.as_tensor(fr.lattice, dtype=torch.float64).unsqueeze(0)
+    data = shell_complete_cap(data, cfg["max_neighbors"])
     data.pg_rot = torch.as_tensor(fr.rotation, dtype=torch.float64).unsqueeze(0)
     data.pg_group = torch.tensor([fr.group_index], dtype=torch.long)
     data.site_class = torch.as_tensor(fr.site_class, dtype=torch.long)

@@ -17,7 +17,7 @@ from tests.pgnet.helpers import batch_of, rotate
 
 TARGETS = [("k", "scalar"), ("eps", "dielectric"), ("e", "piezoelectric"), ("C", "elastic")]
 CFG = dict(scalars=8, nonscalars=3, n_layers=2, l_max=3, cutoff=4.5, n_basis=6, radial_hidden=16,
-           max_neighbors=12, group="holohedry")
+           max_neighbors=16, group="holohedry")
 
 
 def _crystals(bundled_records):
@@ -35,7 +35,10 @@ def _crystals(bundled_records):
             out["monoclinic RbSb2 (C2/m)"] = e.structure
         if e.id == "mp-22881":
             out["trigonal CdCl2 (R-3m)"] = e.structure
-    assert len(out) == 6
+    for e in bundled_records("mp_elastic_2015"):
+        if e.id == "mp-2643":  # equidistant neighbours that float32 distances told apart, splitting a shell
+            out["tetragonal mp-2643 (I4/mmm)"] = e.structure
+    assert len(out) == 7
     # present every crystal in a generic orientation, so the standard frame is not the input frame
     R = Rotation.from_euler("zyx", [0.3, -0.7, 1.1]).as_matrix()
     for k, s in out.items():
@@ -100,3 +103,32 @@ def test_rotated_permuted_input_gives_rotated_prediction(model):
     for key, kind in TARGETS:
         exp = a[key] if kind == "scalar" else rotate(a[key], R)
         assert (b[key] - exp).abs().max().item() < 1e-8 * max(1.0, a[key].abs().max().item())
+
+
+def test_graphs_of_symmetric_crystals_are_symmetric(bundled_records):
+    """Every operation of the crystal maps the set of edges (species, species, standard-frame vector) onto itself,
+    as given and in a generic orientation. mp-2643 as given has equidistant neighbours that float32 distances
+    told apart, so a shell cap on them split a shell (3% Neumann violation of trained models)."""
+    from pgnn.graphs import edge_vectors
+
+    crystals = dict(_crystals(bundled_records))
+    for e in bundled_records("mp_elastic_2015"):
+        if e.id == "mp-2643":
+            crystals["mp-2643 as given"] = e.structure
+    for name, s in crystals.items():
+        g = build_graph(s, CFG, source=name)
+        Q = g.pg_rot[0].numpy()
+        V = edge_vectors(g).double().numpy() @ Q.T  # standard frame
+        src, dst = g.edge_index.numpy()
+        z = g.z.numpy()
+
+        rows = np.concatenate([z[dst][:, None] * 1000.0, z[src][:, None] * 1000.0, V], axis=1)
+
+        def same_multiset(a, b):  # every row of a occurs as often in b as in a (to 1e-8)
+            near = lambda x, y: (np.abs(x[:, None, :] - y[None, :, :]).max(-1) < 1e-8).sum(1)
+            return len(a) == len(b) and (near(a, b) == near(a, a)).all()
+
+        fr = standard_frame(s, ["Oh", "D6h"])
+        for R in fr.operations:
+            moved = np.concatenate([rows[:, :2], V @ R.T], axis=1)
+            assert same_multiset(moved, rows), name

@@ -31,11 +31,12 @@ def test_models_lists_shipped_models_with_test_mae():
     rows = {r["name"]: r for r in json.loads(res.stdout)}
     assert set(rows) == set(SHIPPED)
     for r in rows.values():
-        (metric,) = r["test_metrics"].values()
-        assert np.isfinite(metric["mae"]) and metric["unit"]
+        assert r["test_metrics"]  # pg-oh-log-kvrh predicts log10 K_VRH and log10 G_VRH
+        for metric in r["test_metrics"].values():
+            assert np.isfinite(metric["mae"]) and metric["unit"]
     for name in SHIPPED:
         folder = PRETRAINED_DIR / name
-        assert (folder / "weights.pt.xz").stat().st_size < 3e6
+        assert (folder / "weights.pt.xz").stat().st_size < 5 * 2**20
         assert "pgnn fit" in _command_text(folder), f"{name}: the exact command that produced it is missing"
 
 

@@ -27,6 +27,7 @@ from functools import cached_property
 import numpy as np
 
 from pgnn.groups.harmonics import o3_rep
+from pgnn.groups.projection import range_basis
 
 __all__ = ["Irrep", "build_irreps"]
 
@@ -123,23 +124,7 @@ def _split(D: np.ndarray, table: np.ndarray, rng: np.random.Generator, depth: in
 
 def _nice_basis(V: np.ndarray) -> np.ndarray:
     """Orthonormal basis of the row space of V [k, n]: Gram-Schmidt of the projected unit vectors e_t."""
-    k, n = V.shape
-    P = V.T @ V
-    basis: list[np.ndarray] = []
-    for t in range(n):
-        v = P[:, t].copy()
-        for b in basis:
-            v -= b * (b @ v)
-        for b in basis:
-            v -= b * (b @ v)
-        nv = np.linalg.norm(v)
-        if nv > 1e-6:
-            basis.append(v / nv)
-        if len(basis) == k:
-            break
-    B = np.array(basis)
-    B[np.abs(B) < 1e-14] = 0.0
-    return B
+    return range_basis(V.T @ V, V.shape[0], tol=1e-6)
 
 
 _EXACT = np.array([0.0, 0.5, np.sqrt(3.0) / 2.0, 1.0, np.sqrt(0.5)])

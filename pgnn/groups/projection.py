@@ -101,3 +101,23 @@ def decompose_rep(irreps, rep: np.ndarray):
     if Q.shape[0] != n:
         raise RuntimeError("decomposition did not span the representation space")
     return out, Q
+
+
+def range_basis(P: np.ndarray, k: int, tol: float) -> np.ndarray:
+    """[<=k, n] orthonormal rows spanning the range of the projector P [n, n]: Gram-Schmidt (two passes) of its
+    columns P e_t in order, so the basis vectors are as close to unit vectors as the range allows; entries below
+    1e-14 set to exactly 0. Columns of norm <= tol after orthogonalization are skipped."""
+    basis: list[np.ndarray] = []
+    for t in range(P.shape[0]):
+        v = P[:, t].copy()
+        for _ in range(2):
+            for b in basis:
+                v -= b * (b @ v)
+        nv = np.linalg.norm(v)
+        if nv > tol:
+            basis.append(v / nv)
+        if len(basis) == k:
+            break
+    B = np.array(basis).reshape(len(basis), P.shape[0])
+    B[np.abs(B) < 1e-14] = 0.0
+    return B

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgnn.groups.projection import decompose_rep, multiplicities
+from pgnn.groups.projection import decompose_rep, multiplicities, range_basis
 
 __all__ = ["ALIASES", "parse_formula", "TensorSpace", "tensor_space"]
 
@@ -124,20 +124,9 @@ def tensor_space(group, formula: str) -> TensorSpace:
     chi = np.einsum("gij,ji->g", D, S)  # character of the symmetric subspace
     mult = multiplicities(group.characters, [ir.commutant_dim for ir in group.irreps], chi)
     n = int(round(np.trace(P)))
-    basis = []
-    for t in range(P.shape[0]):
-        v = P[:, t].copy()
-        for _ in range(2):
-            for b in basis:
-                v -= b * (b @ v)
-        nv = np.linalg.norm(v)
-        if nv > 1e-8:
-            basis.append(v / nv)
-        if len(basis) == n:
-            break
-    B = np.array(basis).reshape((len(basis),) + (3,) * r)
-    B[np.abs(B) < 1e-14] = 0.0
-    proj = B.reshape(len(basis), -1).T @ B.reshape(len(basis), -1) if len(basis) else np.zeros((3**r, 3**r))
+    flat = range_basis(P, n, tol=1e-8)
+    B = flat.reshape((len(flat),) + (3,) * r)
+    proj = flat.T @ flat  # [3^r, 3^r]; zero when the group forbids the tensor
     V = _orthonormal_columns(S).T  # [dim, 3^r] basis of the index-symmetric space
     terms, Q = decompose_rep(group.irreps, np.einsum("ij,gjk,lk->gil", V, D, V))
     W = Q @ V
@@ -149,7 +138,7 @@ def tensor_space(group, formula: str) -> TensorSpace:
         rank=r,
         dim=int(round(np.trace(S))),
         irreps={ir.name: int(m) for ir, m in zip(group.irreps, mult) if m},
-        n_independent=len(basis),
+        n_independent=len(flat),
         basis=B,
         projector=proj,
         symmetrizer=S,

@@ -142,7 +142,6 @@ class PGConv(nn.Module):
         # the scalars and the non-scalar irreps of a gated layout) so that no message is padded to the widest
         # input: per channel group h, q_index[h] (A_h, Q_h) -> p * d + k (pad P * d), q_path[h] (A_h, Q_h) -> p
         # (pad P); p_index (P, d) -> row of the concatenated aggregates of all groups (pad: one past the last).
-        self.n_in_types = len(in_names)
         d_out = [self.irreps_out.irrep_dim(out_names[g]) for (_, _, g) in paths]
         q_len = [sum(d_out[p] for p in range(P) if paths[p][0] == a) for a in range(len(in_names))]
         self.channel_groups = []  # (channels, number of input types, Q_h)

@@ -78,8 +78,8 @@ class PGHamiltonianBlock(nn.Module):
         for (a_name, a_start), (b_name, b_start) in out_terms:
             first = n_weights
             for (mul, c_name), sl in zip(self.irreps_in.terms, self.irreps_in.slices()):
-                U = G.intertwiners(a_name, b_name, c_name) if c_name in {ir.name for ir in G.irreps} else None
-                if U is None or U.shape[0] == 0:
+                U = G.intertwiners(a_name, b_name, c_name)
+                if U.shape[0] == 0:
                     continue
                 dc = U.shape[3]
                 for r in range(U.shape[0]):

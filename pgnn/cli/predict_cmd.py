@@ -28,10 +28,13 @@ def predict_command(
 
     Each object: {"file", "id", <target>: value (nested lists for tensors), "units": {target: unit}}.
     Unusable structures are reported on stderr (file and reason) and the exit code is 2."""
+    from pgnn.atomic import atomic_write_text, check_writable
     from pgnn.data.dataset import read_entries
     from pgnn.errors import PgnnError
     from pgnn.training.predictor import load_predictor
 
+    if out is not None:
+        check_writable(out, "--out file")  # before any computation
     predictor = load_predictor(run)
     entries, skipped, files_of = [], [], []
     for f in files:
@@ -41,7 +44,7 @@ def predict_command(
             skipped.append((f, str(exc).removeprefix(f"{f}: ")))
             continue
         entries += got
-        files_of += [f] * len(got)
+        files_of += [_file_of(e.source, f) for e in got]
         skipped += bad
     graphs, bad = predictor.graphs([e.structure for e in entries], sources=[e.source for e in entries],
                                    progress=not as_json and len(entries) > 50)
@@ -56,9 +59,7 @@ def predict_command(
         row["units"] = predictor.units
         rows.append(row)
     if out is not None:
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(json.dumps(rows, indent=1) + "\n")
-        os.replace(tmp, out)
+        atomic_write_text(out, json.dumps(rows, indent=1) + "\n")  # unique temp file + os.replace
     if as_json:
         sys.stdout.write(json.dumps(rows) + "\n")
     else:
@@ -69,6 +70,13 @@ def predict_command(
         typer.echo(f"pgnn: error: {src}: {why}", err=True)
     if skipped:
         raise typer.Exit(2)
+
+
+def _file_of(source: str, given: str) -> str:
+    """The structure file an entry came from: its source without a `#block`/`#id` suffix (the file inside a
+    folder, the records file of a record), else the argument it was read from."""
+    head = source.rsplit("#", 1)[0] if "#" in source else source
+    return head if head and os.path.exists(head) else given
 
 
 def _as_voigt(value, kind: str):

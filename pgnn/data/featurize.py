@@ -23,7 +23,13 @@ import torch
 from pymatgen.core import Structure
 from tqdm.auto import tqdm
 
+from pgnn.data.graph_codec import decode_graph, encode_graph
 from pgnn.errors import ConfigError, PgnnError
+from pgnn.safe_load import UnsafeFileError, safe_torch_load
+
+#: Version of the on-disk chunk format (part of the cache key). "plain-1": graphs stored as plain dicts of
+#: tensors (`graph_codec`), loaded with weights_only=True.
+CACHE_FORMAT = "plain-1"
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,8 @@ def settings_key(graph_kind: str, options: dict) -> str:
     if graph_kind not in GRAPH_BUILDERS:
         raise ConfigError(f"no graph builder for graph_kind {graph_kind!r}; known: {', '.join(GRAPH_BUILDERS)}")
     text = json.dumps(
-        {"kind": graph_kind, "options": options, "builder": GRAPH_BUILDERS[graph_kind].version, "pgnn": __version__},
+        {"kind": graph_kind, "options": options, "builder": GRAPH_BUILDERS[graph_kind].version, "pgnn": __version__,
+         "format": CACHE_FORMAT},
         sort_keys=True,
         default=str,
     )
@@ -102,9 +109,10 @@ def _build_chunk(args) -> dict[str, Any]:
 
 
 def _build_chunk_bytes(args) -> bytes:
-    """Worker: `_build_chunk` serialized with torch.save (one buffer instead of one shared tensor per array)."""
+    """Worker: `_build_chunk` as plain data serialized with torch.save (one buffer instead of one shared tensor
+    per array)."""
     buffer = io.BytesIO()
-    torch.save(_build_chunk(args), buffer)
+    torch.save({k: encode_graph(g) for k, g in _build_chunk(args).items()}, buffer)
     return buffer.getvalue()
 
 
@@ -112,12 +120,23 @@ def _worker_init() -> None:
     torch.set_num_threads(1)
 
 
+def _decode_chunk(raw: Any, name: str) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise PgnnError(f"{name}: not a pgnn graph cache chunk")
+    return {str(k): decode_graph(v, name) for k, v in raw.items()}
+
+
 def _load_cache(folder: Path) -> dict[str, Any]:
+    """Every chunk of a cache folder, loaded with weights_only=True (`safe_torch_load`). A chunk that holds
+    objects other than tensors and plain data is refused (UnsafeFileError naming it: nothing in it runs); a
+    damaged or foreign one is ignored and its graphs are rebuilt."""
     cached: dict[str, Any] = {}
     for path in sorted(folder.glob("chunk-*.pt")):
         try:
-            cached.update(torch.load(path, weights_only=False))
-        except Exception:  # a foreign or damaged file: ignore it, its graphs are rebuilt
+            cached.update(_decode_chunk(safe_torch_load(path, str(path)), str(path)))
+        except UnsafeFileError as exc:
+            raise UnsafeFileError(f"{exc} (delete it, or the cache folder {folder}, to rebuild)") from None
+        except PgnnError:  # damaged or foreign: its graphs are rebuilt
             continue
     return cached
 
@@ -127,7 +146,7 @@ def _write_chunk(folder: Path, chunk: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".pt")
     os.close(fd)
     try:
-        torch.save(chunk, tmp)
+        torch.save({k: encode_graph(g) for k, g in chunk.items()}, tmp)
         os.replace(tmp, folder / f"chunk-{name}.pt")
     finally:
         if os.path.exists(tmp):
@@ -191,7 +210,8 @@ def featurize(
             # by file descriptors, which fails on large hypergraph chunks ("received 0 items of ancdata")
             results = pool.imap_unordered(_build_chunk_bytes, chunks)
             for payload in results:
-                _collect(torch.load(io.BytesIO(payload), weights_only=False), done, folder, bar)
+                chunk = _decode_chunk(safe_torch_load(io.BytesIO(payload), "featurizer worker"), "featurizer worker")
+                _collect(chunk, done, folder, bar)
     else:
         for chunk in chunks:
             _collect(_build_chunk(chunk), done, folder, bar)

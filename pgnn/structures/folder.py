@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from pgnn.errors import PgnnError, StructureError
-from pgnn.structures.files import read_structure_file, structure_file_kind
+from pgnn.structures.files import read_structure_blocks, read_structure_file, structure_file_kind
 from pgnn.structures.records import Entry
 
 KEY_COLUMNS = ("id", "file")
@@ -76,12 +76,23 @@ def read_targets_csv(path: Path) -> tuple[str, list[dict]]:
     return key, out
 
 
+def file_entries(path: Path, fields: dict | None = None) -> list[Entry]:
+    """The entries of one structure file: one (id = file stem) for a single structure, one per data block of a
+    multi-block CIF (id `stem#block`, source `path#block`). Raises StructureError for an unusable file."""
+    blocks = read_structure_blocks(path)
+    if len(blocks) == 1:
+        return [Entry(id=path.stem, structure=blocks[0][1], fields=dict(fields or {}), source=str(path))]
+    return [Entry(id=f"{path.stem}#{name}", structure=s, fields=dict(fields or {}), source=f"{path}#{name}")
+            for name, s in blocks]
+
+
 def read_folder(folder: str | Path) -> tuple[list[Entry], list[tuple[str, str]]]:
     """Entries of a folder of structure files and its CSV of targets, as (entries, skipped).
 
     With a CSV, the entries are its rows in order (id = the key cell's file stem), the fields are the other
     columns; a row without a readable file, and a structure file without a row, are skipped with the reason.
-    Without a CSV, every structure file is an entry with no fields, in sorted file-name order.
+    Without a CSV, every structure file is an entry with no fields, in sorted file-name order (a CIF with several
+    data blocks gives one entry per block, id `stem#block`). A folder without any structure file raises PgnnError.
     """
     folder = Path(folder)
     files = sorted(p for p in folder.iterdir() if p.is_file() and structure_file_kind(p) is not None)
@@ -89,6 +100,8 @@ def read_folder(folder: str | Path) -> tuple[list[Entry], list[tuple[str, str]]]
     by_stem: dict[str, Path] = {}
     for p in files:
         by_stem.setdefault(p.stem, p)
+    if not files:
+        raise PgnnError(f"{folder}: no structure files (CIF, POSCAR/CONTCAR, .vasp, .json) in this folder")
     csv_path = find_targets_csv(folder)
     entries: list[Entry] = []
     skipped: list[tuple[str, str]] = []
@@ -101,7 +114,10 @@ def read_folder(folder: str | Path) -> tuple[list[Entry], list[tuple[str, str]]]
 
     if csv_path is None:
         for p in files:
-            load(p, p.stem, {})
+            try:
+                entries.extend(file_entries(p))
+            except StructureError as exc:
+                skipped.append((exc.source, exc.reason))
         return entries, skipped
 
     key, rows = read_targets_csv(csv_path)

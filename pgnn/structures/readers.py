@@ -9,7 +9,7 @@ from pathlib import Path
 from pgnn.errors import PgnnError, StructureError
 from pgnn.structures.extxyz import read_extxyz
 from pgnn.structures.files import read_structure_file, structure_file_kind
-from pgnn.structures.folder import read_folder
+from pgnn.structures.folder import file_entries, read_folder
 from pgnn.structures.records import Entry, read_records
 from pgnn.structures.validate import validate_entries
 
@@ -65,7 +65,7 @@ def read_entries(
         entries, skipped = read_extxyz(path)
     else:
         try:
-            entries = [Entry(id=path.stem, structure=read_structure_file(path), fields={}, source=str(path))]
+            entries = file_entries(path)
         except StructureError as exc:
             entries, skipped = [], [(exc.source, exc.reason)]
     if validate or targets:

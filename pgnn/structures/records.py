@@ -11,6 +11,7 @@ from pathlib import Path
 from pymatgen.core import Structure
 
 from pgnn.errors import PgnnError, StructureError
+from pgnn.structures.decode import structure_from_dict
 
 
 @dataclass
@@ -52,7 +53,9 @@ def entry_from_record(rec: dict, source: str) -> Entry:
     if "structure" not in rec:
         raise StructureError(where, "record has no 'structure' field")
     try:
-        structure = Structure.from_dict(rec["structure"])
+        structure = structure_from_dict(rec["structure"], where)  # allow-list decoder: no module is imported
+    except StructureError:
+        raise
     except Exception as exc:  # pymatgen raises many kinds on malformed dicts
         raise StructureError(where, f"cannot build a structure from the record ({type(exc).__name__}: {exc})") from None
     fields = {k: v for k, v in rec.items() if k != "structure"}

@@ -9,7 +9,9 @@ from pathlib import Path
 import torch
 import yaml
 
+from pgnn.atomic import atomic_write_bytes, atomic_write_text
 from pgnn.errors import PgnnError
+from pgnn.safe_load import safe_torch_load
 
 PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "pretrained"
 WEIGHTS_FILE = "weights.pt.xz"
@@ -35,15 +37,42 @@ def resolve_run(run_dir_or_name: str | Path) -> Path:
 
 
 def load_state(folder: Path) -> dict:
-    """State dict of a run (checkpoints/best.ckpt, else last.ckpt) or a pretrained model (weights.pt.xz)."""
+    """State dict of a run (checkpoints/best.ckpt, else last.ckpt) or a pretrained model (weights.pt.xz).
+
+    Loaded with `weights_only=True`: an untrusted run folder cannot run code (see `safe_torch_load`)."""
     if (folder / WEIGHTS_FILE).is_file():
-        raw = lzma.decompress((folder / WEIGHTS_FILE).read_bytes())
-        return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+        try:
+            raw = lzma.decompress((folder / WEIGHTS_FILE).read_bytes())
+        except lzma.LZMAError as exc:
+            raise PgnnError(f"{folder / WEIGHTS_FILE}: unreadable weights ({exc})") from None
+        state = safe_torch_load(io.BytesIO(raw), str(folder / WEIGHTS_FILE))
+        return _checked_state(state, folder / WEIGHTS_FILE)
     for name in ("best.ckpt", "last.ckpt"):
         ckpt = folder / "checkpoints" / name
         if ckpt.is_file():
-            return torch.load(ckpt, map_location="cpu", weights_only=False)["state_dict"]
+            loaded = safe_torch_load(ckpt, str(ckpt))
+            if not isinstance(loaded, dict) or "state_dict" not in loaded:
+                raise PgnnError(f"{ckpt}: not a Lightning checkpoint (no state_dict)")
+            return _checked_state(loaded["state_dict"], ckpt)
     raise PgnnError(f"{folder}: no checkpoints/best.ckpt, checkpoints/last.ckpt or {WEIGHTS_FILE}")
+
+
+def _checked_state(state, path: Path) -> dict:
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise PgnnError(f"{path}: not a state dict of tensors")
+    return state
+
+
+def read_run_config(folder: Path) -> dict:
+    """The run's config.yaml (yaml.safe_load: plain data only); PgnnError if it is not a YAML mapping."""
+    path = folder / "config.yaml"
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise PgnnError(f"{path}: not valid YAML ({str(exc)[:200]})") from None
+    if not isinstance(config, dict):
+        raise PgnnError(f"{path}: a run config must be a YAML mapping")
+    return config
 
 
 def load_module(run_dir_or_name: str | Path):
@@ -51,9 +80,14 @@ def load_module(run_dir_or_name: str | Path):
     from pgnn.training.module import PgnnModule
 
     folder = resolve_run(run_dir_or_name)
-    config = yaml.safe_load((folder / "config.yaml").read_text())
+    config = read_run_config(folder)
     module = PgnnModule(config)
-    module.load_state_dict(load_state(folder))
+    state = load_state(folder)
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as exc:
+        raise PgnnError(f"{folder}: the weights do not fit the model of its config.yaml "
+                        f"({str(exc).strip().splitlines()[0][:200]})") from None
     module.eval()
     return module, config, folder
 
@@ -62,7 +96,7 @@ def export_weights(module, path: str | Path) -> None:
     """Save the module's state dict (float32) xz-compressed to `path`."""
     buf = io.BytesIO()
     torch.save({k: v.detach().cpu() for k, v in module.state_dict().items()}, buf)
-    Path(path).write_bytes(lzma.compress(buf.getvalue(), preset=9 | lzma.PRESET_EXTREME))
+    atomic_write_bytes(path, lzma.compress(buf.getvalue(), preset=9 | lzma.PRESET_EXTREME))
 
 
 def export_pretrained(run_dir: str | Path, name: str, command: str) -> Path:
@@ -71,15 +105,15 @@ def export_pretrained(run_dir: str | Path, name: str, command: str) -> Path:
     from pgnn.training.module import PgnnModule
 
     run_dir = Path(run_dir)
-    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    config = read_run_config(run_dir)
     module = PgnnModule(config)
     module.load_state_dict(load_state(run_dir))
     folder = PRETRAINED_DIR / name
     folder.mkdir(parents=True, exist_ok=True)
     export_weights(module, folder / WEIGHTS_FILE)
-    (folder / "config.yaml").write_text((run_dir / "config.yaml").read_text())
-    (folder / "metrics.json").write_text((run_dir / "metrics.json").read_text())
-    (folder / "command.txt").write_text(command.strip() + "\n")
+    atomic_write_text(folder / "config.yaml", (run_dir / "config.yaml").read_text())
+    atomic_write_text(folder / "metrics.json", (run_dir / "metrics.json").read_text())
+    atomic_write_text(folder / "command.txt", command.strip() + "\n")
     for png in run_dir.glob("parity_*.png"):
-        (folder / png.name).write_bytes(png.read_bytes())
+        atomic_write_bytes(folder / png.name, png.read_bytes())
     return folder

@@ -14,6 +14,8 @@ def fit_command(
                                              "repeat, or give several after one --set."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default runs/<config name>-<time>)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue a run folder from checkpoints/last.ckpt."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run already in --out (it is kept until "
+                                                               "the new run has finished)."),
     overrides: Optional[List[str]] = typer.Argument(None, hidden=True),
 ) -> None:
     """Train a model; writes a run folder and prints the test metrics."""
@@ -32,7 +34,7 @@ def fit_command(
     else:
         cfg = load_config(config, sets)
         name = config.stem
-    fit(cfg, out=out, resume=resume, name=name)
+    fit(cfg, out=out, resume=resume, name=name, overwrite=overwrite)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,18 +11,23 @@ import json
 import os
 import shutil
 import statistics
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import lightning as L
 import torch
+import yaml
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.loggers import CSVLogger
+
+from pgnn.atomic import atomic_open, atomic_write_text
 
 from pgnn.data.dataset import load_dataset, partition
 from pgnn.data.featurize import default_cache_dir
 from pgnn.training.callbacks import build_callbacks
-from pgnn.training.config import save_config
+from pgnn.errors import ConfigError, PgnnError
 from pgnn.training.datamodule import GraphDataModule
 from pgnn.training.evaluation import score
 from pgnn.training.module import PgnnModule
@@ -30,32 +35,127 @@ from pgnn.training.plots import learning_curve, parity_plot
 from pgnn.training.runs import load_state
 
 RUN_DIR_ENV = "PGNN_RUN_DIR"  # hands rank 0's run folder to the DDP processes Lightning starts
+RUN_MARKERS = ("config.yaml", "checkpoints", "metrics.json", "metrics.csv")
 
 
-def _is_rank_zero() -> bool:
-    return os.environ.get("LOCAL_RANK", "0") == "0" and os.environ.get("NODE_RANK", "0") == "0"
+def _holds_run(folder: Path) -> bool:
+    return folder.is_dir() and any((folder / m).exists() for m in RUN_MARKERS)
 
 
-def _prepare_run_dir(config: dict, out: str | Path | None, resume: str | Path | None, name: str) -> Path:
-    if not _is_rank_zero():
-        return Path(os.environ[RUN_DIR_ENV])
+def check_inputs(config: dict, out: str | Path | None, resume: str | Path | None, overwrite: bool) -> None:
+    """Everything that can be checked before a run folder is touched or a graph is built: the dataset exists and
+    is readable, `--resume` has a checkpoint, `--out` does not hold a run unless `overwrite`."""
+    from pgnn.data.registry import resolve_dataset
+
+    path = resolve_dataset(config["data"]["dataset"])
+    if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
+        raise ConfigError(f"data.dataset {path}: not readable")
     if resume is not None:
-        run_dir = Path(resume)
+        ckpt = Path(resume) / "checkpoints" / "last.ckpt"
+        if not ckpt.is_file():
+            raise ConfigError(f"{resume}: no checkpoints/last.ckpt to resume from (was the run started? start it "
+                              f"with --out {resume} --overwrite)")
+        return
+    if out is None:
+        return
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: is a file, not a folder")
+    if not out.exists():
+        parent = out.parent if str(out.parent) else Path(".")
+        existing = next((p for p in [parent, *parent.parents] if p.exists()), Path("."))
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ConfigError(f"--out {out}: {existing} is not writable")
+    elif not overwrite and any(out.iterdir()):
+        what = "holds a run" if _holds_run(out) else "is not empty"
+        raise ConfigError(f"--out {out}: {what}; pass --overwrite to replace it (it is kept until the new run "
+                          f"has finished) or --resume {out} to continue it")
+    elif not os.access(out.parent if str(out.parent) else Path("."), os.W_OK | os.X_OK):
+        raise ConfigError(f"--out {out}: its folder {out.parent} is not writable")
+
+
+def _prepare_run_dir(config: dict, out: str | Path | None, resume: str | Path | None, name: str,
+                     rank0: bool) -> tuple[Path, Path]:
+    """(folder the run is written in, folder it ends up in), chosen by rank 0 only.
+
+    A new run goes straight into its folder when that is new or empty. Replacing a finished run (`--overwrite`)
+    builds the new one in a sibling temporary folder, swapped in by `_swap_in` at the end: a run that fails or is
+    killed midway leaves the old run intact. Other ranks get rank 0's folder from PGNN_RUN_DIR when Lightning
+    started them, else from `RunDirBroadcast` once the process group is up; they create nothing."""
+    if not rank0:
+        given = os.environ.get(RUN_DIR_ENV)
+        work = Path(given) if given else Path("runs") / f"{name}-rank-pending"
+        return work, work
+    if resume is not None:
+        work = final = Path(resume)
     elif out is not None:
-        run_dir = Path(out)
-        for stale in ("checkpoints", "metrics.csv", "metrics.json", "hparams.yaml"):
-            target = run_dir / stale
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
+        final = Path(out)
+        if _holds_run(final) or (final.is_dir() and any(final.iterdir())):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.new-"))
+        else:
+            work = final
     else:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-        run_dir = Path("runs") / f"{name}-{stamp}"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    save_config(config, run_dir / "config.yaml")
-    os.environ[RUN_DIR_ENV] = str(run_dir.resolve())
-    return run_dir
+        work = final = Path("runs") / f"{name}-{stamp}"
+        k = 1
+        while work.exists():
+            k += 1
+            work = final = Path("runs") / f"{name}-{stamp}-{k}"
+    work.mkdir(parents=True, exist_ok=True)
+    if resume is None:
+        atomic_write_text(work / "config.yaml", yaml.safe_dump(config, sort_keys=False))
+    os.environ[RUN_DIR_ENV] = str(work.resolve())
+    return work, final
+
+
+class RunDirBroadcast(Callback):
+    """Rank 0's run folder, handed to every rank when the process group is up (launchers such as SLURM's srun
+    start each process on its own, so only a broadcast can tell them the folder rank 0 chose)."""
+
+    def __init__(self, work: Path, final: Path):
+        self.work, self.final = work, final
+
+    def setup(self, trainer, pl_module, stage: str) -> None:
+        work, final = trainer.strategy.broadcast((str(self.work), str(self.final)), src=0)
+        self.work, self.final = Path(work), Path(final)
+
+
+def _swap_in(work: Path, final: Path) -> None:
+    """Replace `final` (a finished run) by the finished run in `work`; the old run is removed only after."""
+    if work.resolve() == final.resolve():
+        return
+    _relocate_checkpoints(work, final)
+    old = None
+    if final.exists():
+        old = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.old-"))
+        os.rmdir(old)
+        os.rename(final, old)
+    os.rename(work, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _relocate_checkpoints(work: Path, final: Path) -> None:
+    """Rewrite the checkpoint paths that Lightning keeps in the checkpoints' callback states (dirpath, best model
+    path) from `work` to `final`, so that `--resume final` keeps the best score and best.ckpt."""
+    old, new = str(work.resolve()), str(final.resolve())
+
+    def swap(value):
+        if isinstance(value, str) and value.startswith(old):
+            return new + value[len(old):]
+        if isinstance(value, dict):
+            return {swap(k): swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return value
+
+    for ckpt in sorted((work / "checkpoints").glob("*.ckpt")):
+        state = torch.load(ckpt, map_location="cpu", weights_only=True)  # our own file, plain data
+        if "callbacks" in state:
+            state["callbacks"] = swap(state["callbacks"])
+            with atomic_open(ckpt, "wb") as fh:
+                torch.save(state, fh)
 
 
 def _threads(config: dict) -> int:
@@ -64,14 +164,57 @@ def _threads(config: dict) -> int:
     return max(1, int(config["training"].get("threads") or 1))
 
 
-def fit(config: dict, out: str | Path | None = None, resume: str | Path | None = None, name: str = "run") -> Path:
-    """Train `config` and return the run folder. `resume`: a run folder to continue from its last.ckpt."""
+def fit(config: dict, out: str | Path | None = None, resume: str | Path | None = None, name: str = "run",
+        overwrite: bool = False) -> Path:
+    """Train `config` and return the run folder. `resume`: a run folder to continue from its last.ckpt.
+
+    Order: the model config and the data path are checked, and the Trainer is built, before any folder is
+    touched; `out` holding a run is refused unless `overwrite` (the old run is replaced only when the new one has
+    finished). Rank 0 (Lightning's `trainer.global_rank`) alone chooses and writes the run folder."""
     torch.set_num_threads(_threads(config))
-    rank0 = _is_rank_zero()
     L.seed_everything(int(config.get("seed", 0)), workers=True, verbose=False)
     module = PgnnModule(config)
     config = module.config
-    run_dir = _prepare_run_dir(config, out, resume, name)
+    check_inputs(config, out, resume, overwrite)
+    trainer_cfg = dict(config["trainer"])
+    progress = bool(trainer_cfg.pop("enable_progress_bar", True))
+    if trainer_cfg.get("accelerator") != "cpu" and trainer_cfg.get("devices", 1) not in (1, "1"):
+        trainer_cfg.setdefault("sync_batchnorm", True)  # torch's SyncBatchNorm runs on GPUs only
+    pending = Path("runs") / f"{name}-rank-pending"  # replaced below, before anything is written
+    callbacks = build_callbacks(pending, config["training"].get("early_stopping_patience"), progress)
+    trainer = L.Trainer(
+        **trainer_cfg,
+        logger=False,
+        callbacks=callbacks,
+        enable_progress_bar=progress,
+        use_distributed_sampler=False,
+    )
+    rank0 = trainer.global_rank == 0
+    fresh = out is not None and resume is None and not Path(out).exists()
+    work, final = _prepare_run_dir(config, out, resume, name, rank0)
+    _point_trainer_at(trainer, work, final)
+    try:
+        run_dir = _fit_in(trainer, module, config, work, resume, rank0, progress)
+    except BaseException:
+        if rank0 and work != final:
+            shutil.rmtree(work, ignore_errors=True)  # the old run in `final` is untouched
+        elif rank0 and fresh and not (work / "checkpoints").exists():
+            shutil.rmtree(work, ignore_errors=True)  # nothing trained yet: leave no half-made folder behind
+        raise
+    return run_dir
+
+
+def _point_trainer_at(trainer, work: Path, final: Path) -> None:
+    """Checkpoints and the CSV log of `trainer` go to `work`; a RunDirBroadcast callback hands rank 0's folders to
+    the other ranks when the process group starts."""
+    for cb in trainer.callbacks:
+        if isinstance(cb, ModelCheckpoint):
+            cb.dirpath = os.path.realpath(work / "checkpoints")
+    trainer.logger = CSVLogger(save_dir=str(work), name="", version="")
+    trainer.callbacks.insert(0, RunDirBroadcast(work, final))
+
+
+def _fit_in(trainer, module: PgnnModule, config: dict, work: Path, resume, rank0: bool, progress: bool) -> Path:
     model_cls = type(module.model)
     data_cfg = config["data"]
     t0 = time.perf_counter()
@@ -82,7 +225,7 @@ def fit(config: dict, out: str | Path | None = None, resume: str | Path | None =
         model_cls.graph_options(config["model"]),
         cache_dir=data_cfg.get("cache_dir") or default_cache_dir(),
         workers=data_cfg.get("workers"),
-        progress=rank0 and config["trainer"].get("enable_progress_bar", True),
+        progress=rank0 and progress,
         limit=data_cfg.get("limit"),
         point_groups=data_cfg.get("point_groups"),
     )
@@ -93,32 +236,24 @@ def fit(config: dict, out: str | Path | None = None, resume: str | Path | None =
         print(f"data: {len(graphs.graphs)} graphs ({len(parts['train'].graphs)} train, {len(parts['val'].graphs)} val, "
               f"{len(parts['test'].graphs)} test), {len(graphs.skipped)} skipped; featurized in {featurize_s:.1f} s")
     if not parts["train"].graphs or not parts["val"].graphs:
-        from pgnn.errors import PgnnError
-
-        raise PgnnError(f"{data_cfg['dataset']}: too few usable entries for a train and a validation split")
+        raise PgnnError(f"{data_cfg['dataset']}: too few usable entries for a train and a validation split "
+                        f"({len(parts['train'].graphs)} train, {len(parts['val'].graphs)} val, "
+                        f"{len(graphs.skipped)} skipped)")
     module.normalizer.fit({t.name: torch.cat([getattr(g, f"y_{t.name}") for g in parts["train"].graphs])
                            for t in module.targets})
     datamodule = GraphDataModule(parts["train"].graphs, parts["val"].graphs, data_cfg["batch_size"],
                                  seed=int(config.get("seed", 0)))
-    trainer_cfg = dict(config["trainer"])
-    progress = bool(trainer_cfg.pop("enable_progress_bar", True))
-    if trainer_cfg.get("accelerator") != "cpu" and trainer_cfg.get("devices", 1) not in (1, "1"):
-        trainer_cfg.setdefault("sync_batchnorm", True)  # torch's SyncBatchNorm runs on GPUs only
-    trainer = L.Trainer(
-        **trainer_cfg,
-        default_root_dir=str(run_dir),
-        logger=CSVLogger(save_dir=str(run_dir), name="", version=""),
-        callbacks=build_callbacks(run_dir, config["training"].get("early_stopping_patience"), progress),
-        enable_progress_bar=progress,
-        use_distributed_sampler=False,
-    )
-    ckpt = run_dir / "checkpoints" / "last.ckpt" if resume is not None else None
+    ckpt = work / "checkpoints" / "last.ckpt" if resume is not None else None
     t1 = time.perf_counter()
-    trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt) if ckpt else None)
+    # weights_only=True: resuming an untrusted run folder runs no code from its checkpoint
+    trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt) if ckpt else None, weights_only=True)
     train_s = time.perf_counter() - t1
+    sync = next(cb for cb in trainer.callbacks if isinstance(cb, RunDirBroadcast))
     if trainer.is_global_zero:
-        _finish(run_dir, module, parts["test"], trainer, featurize_s, train_s, len(parts["train"].graphs))
-    return run_dir
+        _finish(sync.work, module, parts["test"], trainer, featurize_s, train_s, len(parts["train"].graphs))
+        _swap_in(sync.work, sync.final)
+        print(f"run folder: {sync.final}")
+    return sync.final
 
 
 def _finish(run_dir: Path, module: PgnnModule, test, trainer, featurize_s: float, train_s: float,
@@ -138,14 +273,13 @@ def _finish(run_dir: Path, module: PgnnModule, test, trainer, featurize_s: float
         "train_seconds": round(train_s, 2),
         "epoch_seconds_median": round(statistics.median(epoch_times), 3) if epoch_times else None,
     })
-    (run_dir / "metrics.json").write_text(json.dumps(result, indent=2))
+    atomic_write_text(run_dir / "metrics.json", json.dumps(result, indent=2))
     for t in module.targets:
         if result["n"]:
             parity_plot(true[t.name], pred[t.name], t.name, t.unit, result["metrics"][t.name]["mae"],
                         run_dir / f"parity_{t.name}.png")
     if (run_dir / "metrics.csv").is_file():
         learning_curve(run_dir / "metrics.csv", run_dir / "learning_curve.png")
-    print(f"run folder: {run_dir}")
     print(f"test split: n={result['n']}, skipped={result['skipped']}; {result['epochs']} epochs, "
           f"median epoch {result['epoch_seconds_median']} s, featurization {featurize_s:.1f} s")
     for name, m in result["metrics"].items():

@@ -62,3 +62,26 @@ def run_cli(*args, cwd: Path | None = None, env: dict | None = None, timeout: in
     proc = subprocess.run([sys.executable, "-m", "pgnn", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=full_env, timeout=timeout)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def tiny_config(cache_dir, **trainer) -> dict:
+    """A CGCNN config on 24 bundled structures: seconds per fit."""
+    return {
+        "seed": 0,
+        "data": {"dataset": "mp_binary_moduli_2025", "targets": ["log10_K_VRH"], "limit": 24,
+                 "split": {"fractions": [0.6, 0.2, 0.2]}, "batch_size": 8, "cache_dir": str(cache_dir), "workers": 1},
+        "model": {"name": "cgcnn", "node_dim": 8, "num_conv": 1, "hidden_dim": 16, "num_gaussians": 12},
+        "optim": {"lr": 0.01},
+        "trainer": {"max_epochs": 2, "enable_progress_bar": False, "enable_model_summary": False, **trainer},
+    }
+
+
+def invoke(*args):
+    """The CLI in-process: (exit code, output, exception or None); pgnn errors come back as the exception."""
+    from typer.testing import CliRunner
+
+    from pgnn.cli import app
+
+    res = CliRunner().invoke(app, [str(a) for a in args])
+    exc = res.exception if not isinstance(res.exception, SystemExit) else None
+    return res.exit_code, res.output, exc

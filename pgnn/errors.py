@@ -7,6 +7,11 @@ class PgnnError(Exception):
     """Base class of every error pgnn raises on purpose."""
 
 
+class DomainWarning(UserWarning):
+    """An input a model can run on but was not made for: a structure with a vacuum gap (slab, wire, molecule in a
+    box), or a crystal outside the point groups the model was trained on. `strict=True` / `--strict` refuse it."""
+
+
 class StructureError(PgnnError):
     """A structure that cannot be used: unreadable, atoms too close, no neighbours, non-finite numbers, ...
 

@@ -43,9 +43,15 @@ def evaluate_command(
         fractions=split_cfg["fractions"], seed=int(split_cfg.get("seed", 0)), cache_dir=default_cache_dir(),
         progress=not as_json, point_groups=subset,
     )
-    result, _, _ = score(module, graphs, batch_size)
     for src, why in graphs.skipped:
         typer.echo(f"skipped {src}: {why}", err=True)
+    if not graphs.graphs:
+        from pgnn.errors import PgnnError
+
+        where = f"split {split}" + (f", point groups {','.join(subset)}" if subset else "")
+        raise PgnnError(f"{data}: no usable entries to evaluate ({where}; {len(graphs.skipped)} skipped, "
+                        "reasons above)")
+    result, _, _ = score(module, graphs, batch_size)
     if as_json:
         sys.stdout.write(json.dumps(result) + "\n")
         return

@@ -100,8 +100,11 @@ def groups(
     if parity.lower() not in ("even", "odd", "e", "o", "g", "u"):
         raise typer.BadParameter("parity must be even or odd", param_hint="--parity")
     if decompose is not None:
-        if decompose < 0:
-            raise typer.BadParameter("L must be >= 0", param_hint="--decompose")
+        from pgnn.groups.subduction import MAX_L
+
+        if not 0 <= decompose <= MAX_L:
+            raise typer.BadParameter(f"L must be between 0 and {MAX_L} (got {decompose}; float64 spherical "
+                                     "harmonics lose exactness at larger L)", param_hint="--decompose")
         _decompose(G, decompose, {"e": "even", "g": "even", "o": "odd", "u": "odd"}.get(parity.lower(), parity.lower()),
                    as_json)
     elif tensor is not None:

@@ -23,6 +23,10 @@ def predict_command(
                                                       "3x6, elastic 6x6; order xx, yy, zz, yz, xz, xy) instead of "
                                                       "full Cartesian arrays."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the JSON list to this file (atomically)."),
+    strict: bool = typer.Option(False, "--strict", help="Refuse (exit 2) instead of warning about structures the "
+                                                        "model was not made for: vacuum gaps (slabs, wires, "
+                                                        "molecules in a box) and, for a model trained on a "
+                                                        "point-group subset, crystals outside it."),
 ) -> None:
     """Predict the model's targets for every structure of FILE...; tensors in the frame of the input file.
 
@@ -46,6 +50,16 @@ def predict_command(
         entries += got
         files_of += [_file_of(e.source, f) for e in got]
         skipped += bad
+    problems = predictor.domain_problems([e.structure for e in entries], [e.source for e in entries])
+    refused = set()
+    for i, why in problems:
+        if strict:
+            skipped.append((entries[i].source, why))
+            refused.add(i)
+        else:
+            typer.echo(f"pgnn: warning: {entries[i].source}: {why} (--strict refuses it)", err=True)
+    keep = [i for i in range(len(entries)) if i not in refused]
+    entries, files_of = [entries[i] for i in keep], [files_of[i] for i in keep]
     graphs, bad = predictor.graphs([e.structure for e in entries], sources=[e.source for e in entries],
                                    progress=not as_json and len(entries) > 50)
     skipped += bad

@@ -59,6 +59,13 @@ def symmetry(
     Point groups are given in Hermann-Mauguin and Schoenflies notation. Files that fail are reported on stderr
     (exit code 2); the others are still printed.
     """
+    from pgnn.errors import ConfigError
+    from pgnn.structures.validate import validate_tolerances
+
+    try:
+        validate_tolerances(symprec)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--symprec") from None
     results, failed = [], []
     for arg in files:
         ok, bad = _analyze(arg, symprec)

@@ -49,6 +49,13 @@ def rep_matrices(group, l: int, parity) -> np.ndarray:
     return _lattice_rep(group.lattice_holohedry, int(l), parse_parity(parity))[group.lattice_indices]
 
 
+#: Largest degree subduced: the real-harmonic recursion in float64 loses the integer multiplicities near l = 100
+#: (and overflows at l = 170); l <= 40 is exact and takes about a second.
+MAX_L = 40
+
+
 def subduce(group, l: int, parity) -> tuple[list, np.ndarray]:
-    """(list of (irrep_name, multiplicity), Q [2l+1, 2l+1]) for the O(3) irrep (l, parity)."""
+    """(list of (irrep_name, multiplicity), Q [2l+1, 2l+1]) for the O(3) irrep (l, parity), 0 <= l <= MAX_L."""
+    if not 0 <= int(l) <= MAX_L:
+        raise ValueError(f"degree l={l} out of range: 0 <= l <= {MAX_L} (float64 harmonics lose exactness beyond)")
     return decompose_rep(group.irreps, rep_matrices(group, l, parity))

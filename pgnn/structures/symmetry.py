@@ -17,6 +17,7 @@ import spglib
 from pymatgen.core import Structure
 
 from pgnn.errors import StructureError
+from pgnn.structures.validate import validate_tolerances
 from pgnn.structures.point_groups import (
     POINT_GROUPS,
     SCHOENFLIES,
@@ -176,6 +177,7 @@ def analyze_symmetry(structure: Structure, symprec: float = DEFAULT_SYMPREC, sou
 
     Raises StructureError naming `source` if spglib finds no symmetry (e.g. overlapping atoms).
     """
+    validate_tolerances(symprec, angle_tolerance)  # before spglib, which crashes on a negative symprec
     source = source or structure.composition.reduced_formula
     lattice, frac, types = _spglib_cell(structure, source)
     try:

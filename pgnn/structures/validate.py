@@ -21,6 +21,57 @@ MIN_VOLUME = 1e-3  # Angstrom^3; a smaller cell volume means a degenerate lattic
 TARGET_SHAPES = {(), (1,), (3,), (6,), (9,), (3, 3), (3, 6), (6, 6), (3, 3, 3), (3, 3, 3, 3)}
 
 
+MAX_SYMPREC = 1.0  # Angstrom; a larger distance tolerance merges distinct atoms into one orbit
+
+
+def validate_tolerances(symprec: float, angle_tolerance: float = -1.0) -> None:
+    """Raise ConfigError unless 0 < symprec <= MAX_SYMPREC (Angstrom) and angle_tolerance is -1 (spglib's
+    default) or in (0, 90) degrees. spglib itself does not check them (a negative symprec crashes it)."""
+    from pgnn.errors import ConfigError
+
+    try:
+        sp, at = float(symprec), float(angle_tolerance)
+    except (TypeError, ValueError):
+        raise ConfigError(f"symprec {symprec!r} / angle_tolerance {angle_tolerance!r}: not numbers") from None
+    if not np.isfinite(sp) or not 0.0 < sp <= MAX_SYMPREC:
+        raise ConfigError(f"symprec {symprec!r}: must be a distance tolerance in Angstrom, 0 < symprec <= "
+                          f"{MAX_SYMPREC} (typical: 0.01 to 0.1)")
+    if not (at == -1.0 or (np.isfinite(at) and 0.0 < at < 90.0)):
+        raise ConfigError(f"angle_tolerance {angle_tolerance!r}: must be -1 (spglib's default) or in (0, 90) degrees")
+
+
+VACUUM_GAP = 5.0  # Angstrom; an empty slab this thick through the cell: no bonds cross it (vdW gaps are < 4)
+
+
+def vacuum_gaps(structure: Structure, min_gap: float = VACUUM_GAP) -> list[tuple[str, float]]:
+    """[(lattice direction "a" | "b" | "c", width in Angstrom)] of every empty slab at least `min_gap` thick.
+
+    For lattice direction i the atoms' fractional coordinates f_i (mod 1), sorted around the circle, leave gaps;
+    the largest gap times the interplanar spacing 1/|b_i| (b_i the reciprocal vector) is the thickness of the
+    thickest atom-free slab parallel to the other two lattice vectors. No atom pair across it is closer than that,
+    so a gap of several Angstrom means the atoms do not form a 3D-periodic network in that direction: a slab
+    (one direction), a wire (two) or a molecule in a box (three)."""
+    frac = np.mod(np.asarray(structure.frac_coords, dtype=float), 1.0)
+    spacing = 1.0 / np.linalg.norm(np.linalg.inv(np.asarray(structure.lattice.matrix, dtype=float)).T, axis=1)
+    out = []
+    for i, name in enumerate("abc"):
+        x = np.sort(frac[:, i])
+        width = float(np.max(np.diff(np.concatenate([x, [x[0] + 1.0]]))) * spacing[i])
+        if width >= min_gap:
+            out.append((name, width))
+    return out
+
+
+def vacuum_reason(structure: Structure, min_gap: float = VACUUM_GAP) -> str | None:
+    """A sentence naming the vacuum gaps of `structure` (see `vacuum_gaps`), or None for a bulk crystal."""
+    gaps = vacuum_gaps(structure, min_gap)
+    if not gaps:
+        return None
+    kind = {1: "a slab", 2: "a wire", 3: "a molecule or cluster in a box"}[len(gaps)]
+    where = ", ".join(f"{w:.1f} A along {d}" for d, w in gaps)
+    return f"vacuum gap ({where}): {kind}, not a 3D-periodic crystal"
+
+
 def _check_species(structure: Structure, source: str) -> None:
     for idx, site in enumerate(structure):
         if not site.is_ordered:

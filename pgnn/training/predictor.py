@@ -30,6 +30,32 @@ class Predictor:
         return featurize(structures, self.graph_kind, self.graph_options, sources=sources, workers=1,
                          progress=progress)
 
+    def domain_problems(self, structures: list, sources: list[str] | None = None) -> list[tuple[int, str]]:
+        """[(index, reason)] of the structures this model was not made for: a vacuum gap (slab, wire, molecule;
+        `pgnn.structures.validate.vacuum_gaps`), or a crystal point group outside the model's training subset
+        (its config's `data.point_groups`, e.g. pg-oh-* models are trained on m-3m crystals only)."""
+        from pgnn.structures.point_groups import canonical_name
+        from pgnn.structures.symmetry import analyze_symmetry
+        from pgnn.structures.validate import vacuum_reason
+
+        subset = self.config.get("data", {}).get("point_groups") or []
+        wanted = {canonical_name(str(n)) for n in subset}
+        out = []
+        for i, s in enumerate(structures):
+            why = vacuum_reason(s)
+            if why:
+                out.append((i, why))
+            if wanted:
+                src = sources[i] if sources else f"structure {i}"
+                try:
+                    pg = analyze_symmetry(s, source=src).point_group
+                except StructureError:
+                    continue  # reported by the featurizer
+                if pg not in wanted:
+                    out.append((i, f"point group {pg} is outside the model's training set (data.point_groups: "
+                                   f"{', '.join(sorted(wanted))}); the prediction is an extrapolation"))
+        return out
+
     def predict_graphs(self, graphs: list, batch_size: int = 64) -> list[dict[str, np.ndarray]]:
         """One {target: array} per graph (scalars as 0-d arrays, tensors [3, ..., 3] in the graph's frame)."""
         from pgnn.training.evaluation import predict_graphs
@@ -37,11 +63,22 @@ class Predictor:
         pred = predict_graphs(self.module, graphs, batch_size)
         return [{name: np.asarray(v[i]) for name, v in pred.items()} for i in range(len(graphs))]
 
-    def predict(self, structures: list, batch_size: int = 64) -> list[dict[str, np.ndarray]]:
+    def predict(self, structures: list, batch_size: int = 64, strict: bool = False) -> list[dict[str, np.ndarray]]:
         """One {target: numpy array} per pymatgen Structure, in the frame of each input structure.
 
-        Raises StructureError naming the first structure that cannot be turned into a graph."""
-        graphs, skipped = self.graphs(list(structures))
+        Raises StructureError naming the first structure that cannot be turned into a graph. Structures the model
+        was not made for (`domain_problems`) give a DomainWarning, or a StructureError with `strict=True`."""
+        import warnings
+
+        from pgnn.errors import DomainWarning
+
+        structures = list(structures)
+        for i, why in self.domain_problems(structures):
+            src = f"structure {i} ({structures[i].composition.reduced_formula})"
+            if strict:
+                raise StructureError(src, why)
+            warnings.warn(f"{src}: {why}", DomainWarning, stacklevel=2)
+        graphs, skipped = self.graphs(structures)
         if skipped:
             raise StructureError(*skipped[0])
         return self.predict_graphs(graphs, batch_size)

@@ -40,6 +40,8 @@ def featurize_command(
         "motif_window": 0.5,
         "motif_gap": 0.1,
     }
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: is a file; give a folder for the graph cache")
     entries, skipped = read_entries(data)
     graphs, bad_graphs = featurize(
         [e.structure for e in entries], "hypergraph", options, sources=[e.source for e in entries],

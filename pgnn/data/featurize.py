@@ -191,7 +191,12 @@ def featurize(
     done: dict[str, Any] = {}
     if cache_dir is not None:
         folder = Path(cache_dir) / f"{graph_kind}-{skey}"
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PgnnError(f"{cache_dir}: cannot create the graph cache folder ({exc.strerror or exc})") from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PgnnError(f"{folder}: graph cache folder is not writable")
         done = _load_cache(folder)
     todo: dict[str, tuple[Structure, str]] = {}
     for k, s, src in zip(keys, structures, sources):

@@ -16,6 +16,7 @@ from pgnn.errors import PgnnError, StructureError, TargetError
 
 MIN_DISTANCE = 0.5  # Angstrom; closer atoms (periodic images included) are an error
 MIN_VOLUME = 1e-3  # Angstrom^3; a smaller cell volume means a degenerate lattice
+MAX_CELL_LENGTH = 1000.0  # Angstrom; a longer lattice vector is a typo or a damaged file (and would exhaust memory)
 
 # Target shapes a reader may hand over: scalars, 3x3, 3x6 / 6x6 Voigt, full Cartesian rank 3 and 4.
 TARGET_SHAPES = {(), (1,), (3,), (6,), (9,), (3, 3), (3, 6), (6, 6), (3, 3, 3), (3, 3, 3, 3)}
@@ -51,8 +52,13 @@ def vacuum_gaps(structure: Structure, min_gap: float = VACUUM_GAP) -> list[tuple
     thickest atom-free slab parallel to the other two lattice vectors. No atom pair across it is closer than that,
     so a gap of several Angstrom means the atoms do not form a 3D-periodic network in that direction: a slab
     (one direction), a wire (two) or a molecule in a box (three)."""
-    frac = np.mod(np.asarray(structure.frac_coords, dtype=float), 1.0)
-    spacing = 1.0 / np.linalg.norm(np.linalg.inv(np.asarray(structure.lattice.matrix, dtype=float)).T, axis=1)
+    matrix = np.asarray(structure.lattice.matrix, dtype=float)
+    frac = np.asarray(structure.frac_coords, dtype=float).reshape(-1, 3)
+    if len(frac) == 0 or not np.isfinite(frac).all() or not np.isfinite(matrix).all() \
+            or abs(np.linalg.det(matrix)) < MIN_VOLUME:
+        return []  # not a usable structure at all: `validate_structure` reports why
+    frac = np.mod(frac, 1.0)
+    spacing = 1.0 / np.linalg.norm(np.linalg.inv(matrix).T, axis=1)
     out = []
     for i, name in enumerate("abc"):
         x = np.sort(frac[:, i])
@@ -141,7 +147,7 @@ def validate_structure(structure: Structure | str | Path, source: str = "", cuto
     structure: a pymatgen Structure, or a path to a structure file (CIF, POSCAR, ...), which is read first.
     cutoff: neighbour cutoff (Angstrom) every atom must have a neighbour within; None skips that check.
     Checks, in order: readable, not empty, ordered sites of known elements, finite lattice and coordinates,
-    non-degenerate cell, no two atoms (periodic images included) closer than 0.5 A, a neighbour for every atom.
+    non-degenerate cell, lattice vectors at most MAX_CELL_LENGTH, no two atoms (periodic images included) closer than 0.5 A, a neighbour for every atom.
     """
     if structure is None:
         raise StructureError(source or "?", "unreadable structure (none was read)")
@@ -157,6 +163,10 @@ def validate_structure(structure: Structure | str | Path, source: str = "", cuto
         raise StructureError(source, "empty structure (no atoms)")
     _check_species(structure, source)
     _check_finite(structure, source)
+    longest = float(np.max(structure.lattice.abc))
+    if longest > MAX_CELL_LENGTH:
+        raise StructureError(source, f"lattice vector of {longest:.4g} A (longer than {MAX_CELL_LENGTH:g} A: a typo "
+                                     "in the cell, or a damaged file?)")
     check_geometry(structure, source, cutoff)
     return structure
 

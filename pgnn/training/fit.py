@@ -28,6 +28,7 @@ from pgnn.data.dataset import load_dataset, partition
 from pgnn.data.featurize import default_cache_dir
 from pgnn.training.callbacks import build_callbacks
 from pgnn.errors import ConfigError, PgnnError
+from pgnn.safe_load import safe_torch_load
 from pgnn.training.datamodule import GraphDataModule
 from pgnn.training.evaluation import score
 from pgnn.training.module import PgnnModule
@@ -42,9 +43,9 @@ def _holds_run(folder: Path) -> bool:
     return folder.is_dir() and any((folder / m).exists() for m in RUN_MARKERS)
 
 
-def check_inputs(config: dict, out: str | Path | None, resume: str | Path | None, overwrite: bool) -> None:
-    """Everything that can be checked before a run folder is touched or a graph is built: the dataset exists and
-    is readable, `--resume` has a checkpoint, `--out` does not hold a run unless `overwrite`."""
+def check_inputs(config: dict, resume: str | Path | None) -> None:
+    """What every rank checks before a run folder is touched or a graph is built: the dataset exists and is
+    readable, `--resume` has a checkpoint."""
     from pgnn.data.registry import resolve_dataset
 
     path = resolve_dataset(config["data"]["dataset"])
@@ -55,8 +56,13 @@ def check_inputs(config: dict, out: str | Path | None, resume: str | Path | None
         if not ckpt.is_file():
             raise ConfigError(f"{resume}: no checkpoints/last.ckpt to resume from (was the run started? start it "
                               f"with --out {resume} --overwrite)")
-        return
-    if out is None:
+        safe_torch_load(ckpt, str(ckpt))  # UnsafeFileError before Lightning opens it (also weights_only=True)
+
+
+def check_out(out: str | Path | None, resume: str | Path | None, overwrite: bool) -> None:
+    """Rank 0, before it creates anything: `--out` is a folder that can be written and does not hold a run (or
+    other files) unless `overwrite`."""
+    if out is None or resume is not None:
         return
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -175,7 +181,7 @@ def fit(config: dict, out: str | Path | None = None, resume: str | Path | None =
     L.seed_everything(int(config.get("seed", 0)), workers=True, verbose=False)
     module = PgnnModule(config)
     config = module.config
-    check_inputs(config, out, resume, overwrite)
+    check_inputs(config, resume)
     trainer_cfg = dict(config["trainer"])
     progress = bool(trainer_cfg.pop("enable_progress_bar", True))
     if trainer_cfg.get("accelerator") != "cpu" and trainer_cfg.get("devices", 1) not in (1, "1"):
@@ -190,6 +196,8 @@ def fit(config: dict, out: str | Path | None = None, resume: str | Path | None =
         use_distributed_sampler=False,
     )
     rank0 = trainer.global_rank == 0
+    if rank0:
+        check_out(out, resume, overwrite)
     fresh = out is not None and resume is None and not Path(out).exists()
     work, final = _prepare_run_dir(config, out, resume, name, rank0)
     _point_trainer_at(trainer, work, final)

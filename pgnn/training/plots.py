@@ -11,6 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from pgnn.atomic import atomic_open
+
 
 def parity_plot(true: np.ndarray, pred: np.ndarray, name: str, unit: str, mae: float, path: str | Path,
                 split: str = "test") -> None:
@@ -32,7 +34,8 @@ def parity_plot(true: np.ndarray, pred: np.ndarray, name: str, unit: str, mae: f
     ax.set_title(f"{split}: MAE {mae:.4g} {unit}\n{n_structures} structures{per}", fontsize=9)
     ax.set_aspect("equal")
     fig.tight_layout()
-    fig.savefig(path)
+    with atomic_open(path, "wb") as fh:  # unique temp file + os.replace
+        fig.savefig(fh, format="png")
     plt.close(fig)
 
 
@@ -64,5 +67,6 @@ def learning_curve(metrics_csv: str | Path, path: str | Path) -> None:
     a2.set_ylabel("validation MAE (target units)")
     a2.legend()
     fig.tight_layout()
-    fig.savefig(path)
+    with atomic_open(path, "wb") as fh:  # unique temp file + os.replace
+        fig.savefig(fh, format="png")
     plt.close(fig)

@@ -36,17 +36,21 @@ class Predictor:
         (its config's `data.point_groups`, e.g. pg-oh-* models are trained on m-3m crystals only)."""
         from pgnn.structures.point_groups import canonical_name
         from pgnn.structures.symmetry import analyze_symmetry
-        from pgnn.structures.validate import vacuum_reason
+        from pgnn.structures.validate import vacuum_reason, validate_structure
 
         subset = self.config.get("data", {}).get("point_groups") or []
         wanted = {canonical_name(str(n)) for n in subset}
         out = []
         for i, s in enumerate(structures):
+            src = sources[i] if sources else f"structure {i}"
+            try:
+                validate_structure(s, src, cutoff=None)
+            except StructureError:
+                continue  # unusable anyway: reported by the featurizer
             why = vacuum_reason(s)
             if why:
                 out.append((i, why))
             if wanted:
-                src = sources[i] if sources else f"structure {i}"
                 try:
                     pg = analyze_symmetry(s, source=src).point_group
                 except StructureError:

@@ -44,9 +44,11 @@ def _mutants(data: bytes, rng: np.random.Generator):
 
 def test_fuzzed_structure_files_predict_or_raise_pgnn_errors(real_files, tmp_path):
     import pgnn
-    from pgnn.structures.readers import read_entries
+    from pgnn.data.dataset import read_entries  # what `pgnn predict` uses: validation happens in featurize
 
     predictor = pgnn.load("cgcnn-log-kvrh")
+    # as if trained on m-3m crystals only, so that the point-group check of `pgnn predict` runs on every mutant too
+    predictor.config = {**predictor.config, "data": {**predictor.config["data"], "point_groups": ["m-3m"]}}
     rng = np.random.default_rng(14)
     outcomes = {"predicted": 0, "skipped": 0, "raised": 0}
     for original in real_files:
@@ -57,6 +59,7 @@ def test_fuzzed_structure_files_predict_or_raise_pgnn_errors(real_files, tmp_pat
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     entries, skipped = read_entries(path)
+                    predictor.domain_problems([e.structure for e in entries], [e.source for e in entries])
                     graphs, bad = predictor.graphs([e.structure for e in entries], [e.source for e in entries])
                     ok = [g for g in graphs if g is not None]
                     preds = predictor.predict_graphs(ok)

@@ -50,6 +50,20 @@ def test_poisoned_checkpoint_cli_exit_2(copy_model, marker, nacl_cif):
     assert out == "" and not marker.exists()
 
 
+def test_poisoned_checkpoint_is_refused_on_resume(tmp_path, marker):
+    import yaml
+
+    from .conftest import invoke, tiny_config
+
+    run = tmp_path / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "config.yaml").write_text(yaml.safe_dump(tiny_config(tmp_path / "cache")))
+    torch.save({"state_dict": {}, "loops": Poison(marker)}, run / "checkpoints" / "last.ckpt")
+    code, out, exc = invoke("fit", "--resume", run)
+    assert isinstance(exc, UnsafeFileError) and "last.ckpt: refused to load" in str(exc)
+    assert not marker.exists()
+
+
 def test_poisoned_graph_cache_is_refused(tmp_path, marker, nacl_cif):
     from pymatgen.core import Structure
 

@@ -23,6 +23,8 @@ def predict_command(
                                                       "3x6, elastic 6x6; order xx, yy, zz, yz, xz, xy) instead of "
                                                       "full Cartesian arrays."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the JSON list to this file (atomically)."),
+    derived: bool = typer.Option(False, "--derived", help="Also give derived properties (pymatgen): K_VRH, G_VRH, "
+                                                          "universal anisotropy; dielectric eigenvalues; max |e_ij|."),
 ) -> None:
     """Predict the model's targets for every structure of FILE...; tensors in the frame of the input file.
 
@@ -54,6 +56,8 @@ def predict_command(
         row = {"file": files_of[i], "id": entries[i].id}
         row.update({k: _plain(_as_voigt(v, kinds[k]) if voigt else v) for k, v in p.items()})
         row["units"] = predictor.units
+        if derived:
+            row["derived"] = _derived(p, kinds)
         rows.append(row)
     if out is not None:
         tmp = out.with_name(out.name + ".tmp")
@@ -62,13 +66,21 @@ def predict_command(
     if as_json:
         sys.stdout.write(json.dumps(rows) + "\n")
     else:
-        for row in rows:
-            vals = ", ".join(f"{k} = {row[k]} {u}" for k, u in row["units"].items())
-            typer.echo(f"{row['file']} [{row['id']}]: {vals}")
+        from pgnn.cli.formatting import format_prediction
+
+        for i, p, row in zip(ok, preds, rows):
+            typer.echo(format_prediction(row, p, entries[i].structure, kinds, predictor.units))
     for src, why in skipped:
         typer.echo(f"pgnn: error: {src}: {why}", err=True)
     if skipped:
         raise typer.Exit(2)
+
+
+def _derived(pred: dict, kinds: dict) -> dict:
+    """{target: derived properties} of the tensor targets of one prediction (pgnn.tensors.pymatgen_tensors)."""
+    from pgnn.tensors.pymatgen_tensors import derived_properties
+
+    return {k: derived_properties(v, kinds[k]) for k, v in pred.items() if kinds[k] != "scalar"}
 
 
 def _as_voigt(value, kind: str):

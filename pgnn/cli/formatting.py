@@ -2,12 +2,12 @@
 where the crystal's point group forces them (Neumann's principle). `--json` output never goes through here.
 
 Rounding: 4 significant digits of the largest entry of each matrix not shown as 0 (e.g. 47.76 GPa -> 2
-decimals), so that float32 noise such as -3.6e-09 GPa shows as 0.00. An entry prints as a bare `0` only when (a) every tensor
-invariant under the crystal's point-group operations (spglib, input frame) has it equal to zero
-(`pgnn.tensors.forced_zeros`) and (b) the prediction is below 1e-4 x max(largest entry, 1 unit) there, i.e. noise
-(the 1-unit floor -- 1e-4 GPa, 1e-4 C/m^2 -- covers tensors the group forbids entirely, e.g. piezoelectric in a
-centrosymmetric crystal, whose largest entry is itself noise); a
-model that breaks the symmetry by more than that keeps its number, so that nothing is hidden.
+decimals), so that float32 noise such as -3.6e-09 GPa shows as 0.00. An entry prints as a bare `0` only when
+(a) every tensor invariant under the crystal's point-group operations (spglib, input frame) has it equal to zero
+(`pgnn.tensors.forced_zeros`) and (b) the prediction there is below 1e-4 x max(largest entry, 1 unit), i.e.
+noise. The 1-unit floor (1e-4 GPa, 1e-4 C/m^2) covers tensors the group forbids entirely, e.g. piezoelectric in
+a centrosymmetric crystal, whose largest entry is itself noise. A model that breaks the symmetry by more than
+that keeps its number, so that nothing is hidden.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ import numpy as np
 
 from pgnn.tensors import forced_zeros, full_to_voigt, tensor_kind
 
-NOISE = 1e-4  # |entry| / max |entry| below which a symmetry-forced entry is shown as 0
+# |entry| / max(max |entry|, 1 unit) below which a symmetry-forced entry is shown as 0: 1000x the float32 noise
+# of the equivariant models (~1e-7 relative) and below the display resolution (5e-4 relative at 4 digits)
+NOISE = 1e-4
 SYMPREC = 0.01  # Angstrom, spglib tolerance for the point group used to place the zeros
 VOIGT_ORDER = "xx yy zz yz xz xy"
 

@@ -19,9 +19,10 @@ def predict_command(
     run: str = typer.Argument(..., help="Run folder or pretrained model name (see `pgnn models`)."),
     files: List[str] = typer.Argument(..., help="Structure files (CIF, POSCAR, records .json/.json.gz, ...)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one object per structure."),
-    voigt: bool = typer.Option(False, "--voigt", help="Tensors as Voigt matrices (dielectric 3x3, piezoelectric "
+    voigt: bool = typer.Option(False, "--voigt", help="JSON tensors as Voigt matrices (dielectric 3x3, piezoelectric "
                                                       "3x6, elastic 6x6; order xx, yy, zz, yz, xz, xy) instead of "
-                                                      "full Cartesian arrays."),
+                                                      "full Cartesian arrays (the text output always shows Voigt "
+                                                      "matrices, rounded, with 0 where the point group forces it)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the JSON list to this file (atomically)."),
     derived: bool = typer.Option(False, "--derived", help="Also give derived properties (pymatgen): K_VRH, G_VRH, "
                                                           "universal anisotropy; dielectric eigenvalues; max |e_ij|."),

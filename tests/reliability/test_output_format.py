@@ -84,6 +84,10 @@ def test_noise_prints_as_zero_only_where_symmetry_forces_it():
     broken[0, 3] = broken[3, 0] = 0.5
     shown = format_tensor("C", voigt_to_full(broken, "elastic"), "elastic", "GPa", ops, pg)
     assert shown[1].split()[3] == "0.50"
+    # a tensor the group forbids entirely (piezoelectric, centrosymmetric NaCl): float32 noise is all 0
+    e = np.random.default_rng(0).normal(scale=3e-9, size=(3, 6))
+    lines = format_tensor("e", voigt_to_full(e, "piezoelectric"), "piezoelectric", "C/m^2", ops, pg)
+    assert {x for ln in lines[1:4] for x in ln.split()} == {"0"}
 
 
 def _pgnn(*args, cwd):

@@ -15,7 +15,8 @@ def load(run_dir_or_model_name: str):
     """Load a trained model (a run folder or the name of a shipped pretrained model) as a predictor.
 
     The predictor's `.predict(list_of_pymatgen_structures)` returns a list of `{target_name: numpy array}`,
-    tensors in the Cartesian frame of each input structure.
+    tensors in the Cartesian frame of each input structure; `.predict(structures, as_pymatgen=True)` gives
+    pymatgen `ElasticTensor`, `PiezoTensor` or `SquareTensor` (dielectric) objects instead.
     """
     from pgnn.training.predictor import load_predictor
 

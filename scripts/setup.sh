@@ -18,3 +18,9 @@ if ! python -c "import pgnn, e3nn, torch_geometric, lightning, pymatgen, vesin, 
   python -m pip install -q -e ".[test]"
   touch .venv/.pgnn-installed
 fi
+# Optional: Debian's chromium, for the test that renders `pgnn report` in a headless browser (it skips without one).
+# Only as root with apt-get, only when missing; a failure here never fails the setup.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+    || echo "setup: chromium not installed (optional; the report rendering test will skip)" >&2
+fi

@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 # Command modules, in the order they appear in `pgnn --help`.
-COMMAND_MODULES = ["fit", "evaluate", "predict", "models", "symmetry", "groups", "featurize"]
+COMMAND_MODULES = ["fit", "evaluate", "predict", "report", "models", "symmetry", "groups", "featurize"]
 
 
 def _register_commands() -> None:

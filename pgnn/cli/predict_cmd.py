@@ -19,14 +19,17 @@ def predict_command(
     run: str = typer.Argument(..., help="Run folder or pretrained model name (see `pgnn models`)."),
     files: List[str] = typer.Argument(..., help="Structure files (CIF, POSCAR, records .json/.json.gz, ...)."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one object per structure."),
-    voigt: bool = typer.Option(False, "--voigt", help="Tensors as Voigt matrices (dielectric 3x3, piezoelectric "
+    voigt: bool = typer.Option(False, "--voigt", help="JSON tensors as Voigt matrices (dielectric 3x3, piezoelectric "
                                                       "3x6, elastic 6x6; order xx, yy, zz, yz, xz, xy) instead of "
-                                                      "full Cartesian arrays."),
+                                                      "full Cartesian arrays (the text output always shows Voigt "
+                                                      "matrices, rounded, with 0 where the point group forces it)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the JSON list to this file (atomically)."),
     strict: bool = typer.Option(False, "--strict", help="Refuse (exit 2) instead of warning about structures the "
                                                         "model was not made for: vacuum gaps (slabs, wires, "
                                                         "molecules in a box) and, for a model trained on a "
                                                         "point-group subset, crystals outside it."),
+    derived: bool = typer.Option(False, "--derived", help="Also give derived properties (pymatgen): K_VRH, G_VRH, "
+                                                          "universal anisotropy; dielectric eigenvalues; max |e_ij|."),
 ) -> None:
     """Predict the model's targets for every structure of FILE...; tensors in the frame of the input file.
 
@@ -71,15 +74,18 @@ def predict_command(
         row = {"file": files_of[i], "id": entries[i].id}
         row.update({k: _plain(_as_voigt(v, kinds[k]) if voigt else v) for k, v in p.items()})
         row["units"] = predictor.units
+        if derived:
+            row["derived"] = _derived(p, kinds)
         rows.append(row)
     if out is not None:
         atomic_write_text(out, json.dumps(rows, indent=1) + "\n")  # unique temp file + os.replace
     if as_json:
         sys.stdout.write(json.dumps(rows) + "\n")
     else:
-        for row in rows:
-            vals = ", ".join(f"{k} = {row[k]} {u}" for k, u in row["units"].items())
-            typer.echo(f"{row['file']} [{row['id']}]: {vals}")
+        from pgnn.cli.formatting import format_prediction
+
+        for i, p, row in zip(ok, preds, rows):
+            typer.echo(format_prediction(row, p, entries[i].structure, kinds, predictor.units))
     for src, why in skipped:
         typer.echo(f"pgnn: error: {src}: {why}", err=True)
     if skipped:
@@ -91,6 +97,13 @@ def _file_of(source: str, given: str) -> str:
     folder, the records file of a record), else the argument it was read from."""
     head = source.rsplit("#", 1)[0] if "#" in source else source
     return head if head and os.path.exists(head) else given
+
+
+def _derived(pred: dict, kinds: dict) -> dict:
+    """{target: derived properties} of the tensor targets of one prediction (pgnn.tensors.pymatgen_tensors)."""
+    from pgnn.tensors.pymatgen_tensors import derived_properties
+
+    return {k: derived_properties(v, kinds[k]) for k, v in pred.items() if kinds[k] != "scalar"}
 
 
 def _as_voigt(value, kind: str):

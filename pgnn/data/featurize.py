@@ -13,6 +13,7 @@ import io
 import json
 import multiprocessing as mp
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,7 +208,9 @@ def featurize(
     build = GRAPH_BUILDERS[graph_kind].build
     chunks = [(build, options, items[i : i + chunk_size]) for i in range(0, len(items), chunk_size)]
     workers = default_workers() if workers is None else workers
-    bar = tqdm(total=len(items), desc=f"featurize ({graph_kind})", unit="struct", disable=not progress or not items)
+    # no bar when stderr is a log file (carriage-return frames); callers print a one-line summary instead
+    bar = tqdm(total=len(items), desc=f"featurize ({graph_kind})", unit="struct",
+               disable=not progress or not items or not sys.stderr.isatty())
     if workers > 1 and len(chunks) > 1:
         ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         with ctx.Pool(min(workers, len(chunks)), initializer=_worker_init) as pool:

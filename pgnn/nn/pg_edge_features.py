@@ -149,8 +149,8 @@ class GroupAveragedEdgeFeatures(nn.Module):
         # The projector's weight d_alpha/|G| is replaced by the constant 1/sqrt(|G|) (a constant per block does not
         # change the transformation law) so that features have unit scale for unit-scale f.
         self.register_buffer("D", torch.as_tensor(D / math.sqrt(G.order), dtype=torch.float64))
-        self.register_buffer("R", torch.as_tensor(np.asarray(G.elements, dtype=np.float64),
-                                                  dtype=torch.float64))
+        # np.array copies: G.elements is a read-only cached array, which torch must not wrap without a copy
+        self.register_buffer("R", torch.tensor(np.array(G.elements, dtype=np.float64), dtype=torch.float64))
 
     def forward(self, edge_vec: torch.Tensor) -> torch.Tensor:
         R = self.R.to(edge_vec.dtype)

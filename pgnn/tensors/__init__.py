@@ -10,6 +10,7 @@ from pgnn.tensors.neumann import (
     cartesian_operations,
     close_group,
     count_invariants,
+    forced_zeros,
     neumann_average,
     neumann_projector,
     neumann_violation,
@@ -33,7 +34,7 @@ __all__ = [
     "independent_to_voigt", "voigt_to_independent", "voigt_labels",
     "rotate",
     "IrreducibleBasis", "basis", "to_irreps", "from_irreps",
-    "neumann_average", "neumann_violation", "neumann_projector", "count_invariants", "close_group",
+    "neumann_average", "neumann_violation", "neumann_projector", "count_invariants", "forced_zeros", "close_group",
     "cartesian_operations",
     "bulk_shear_moduli", "dielectric_scalars", "piezo_max", "derived_scalars",
 ]

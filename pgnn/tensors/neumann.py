@@ -101,3 +101,23 @@ def cartesian_operations(rotations_frac, lattice) -> np.ndarray:
         if not any(np.abs(g - u).max() < 1e-6 for u in uniq):
             uniq.append(g)
     return np.stack(uniq)
+
+
+def forced_zeros(ops, kind, tol: float = 1e-6) -> np.ndarray:
+    """bool [*voigt_shape]: the Voigt entries that every tensor of `kind` invariant under ops [n, 3, 3] has equal to 0.
+
+    The invariant symmetric tensors are spanned by P q_k, P the Neumann projector and q_k an orthonormal basis of
+    the kind's symmetric tensors; an entry is forced to zero when it is below tol (relative to the largest entry)
+    in all of them. ops must be O(3) matrices to about tol (spglib's operations of a slightly distorted cell are
+    accurate to ~symprec / cell length, so pass a tol above that)."""
+    from pgnn.tensors.irreducible import basis
+    from pgnn.tensors.voigt import full_to_voigt
+
+    b = basis(kind)
+    rank = b.kind.rank
+    spanned = (neumann_projector(ops, rank) @ b.Q_flat.T).T.reshape((-1,) + (3,) * rank)  # [d, 3, ..., 3]
+    voigt = np.abs(full_to_voigt(spanned, b.kind, project=False))
+    scale = voigt.max() if voigt.size else 0.0
+    if scale == 0.0:  # the group forbids the tensor entirely (e.g. piezoelectric in a centrosymmetric group)
+        return np.ones(b.kind.voigt_shape, dtype=bool)
+    return voigt.max(axis=0) <= tol * scale

@@ -1,7 +1,8 @@
 """`fit(config)`: featurize, train with Lightning, score the best checkpoint on the test split, write the run folder.
 
 Run folder: config.yaml (resolved), checkpoints/{best,last}.ckpt, metrics.csv (per epoch), metrics.json (test
-MAE with units), parity_<target>.png, learning_curve.png. Under DDP every process runs this function (Lightning
+MAE with units), parity_<target>.png, learning_curve.png, test_predictions.npz and report.html
+(`pgnn.training.report`). Under DDP every process runs this function (Lightning
 starts the others with the same command line); only rank 0 writes the folder's files.
 """
 
@@ -260,6 +261,7 @@ def _fit_in(trainer, module: PgnnModule, config: dict, work: Path, resume, rank0
     if trainer.is_global_zero:
         _finish(sync.work, module, parts["test"], trainer, featurize_s, train_s, len(parts["train"].graphs))
         _swap_in(sync.work, sync.final)
+        print(f"report: {sync.final / 'report.html'}")
         print(f"run folder: {sync.final}")
     return sync.final
 
@@ -288,6 +290,10 @@ def _finish(run_dir: Path, module: PgnnModule, test, trainer, featurize_s: float
                         run_dir / f"parity_{t.name}.png")
     if (run_dir / "metrics.csv").is_file():
         learning_curve(run_dir / "metrics.csv", run_dir / "learning_curve.png")
+    from pgnn.training.report import PREDICTIONS_FILE, save_test_predictions, write_report
+
+    save_test_predictions(run_dir / PREDICTIONS_FILE, module.targets, test.graphs, test.ids, pred, true)
+    write_report(run_dir)
     print(f"test split: n={result['n']}, skipped={result['skipped']}; {result['epochs']} epochs, "
           f"median epoch {result['epoch_seconds_median']} s, featurization {featurize_s:.1f} s")
     for name, m in result["metrics"].items():

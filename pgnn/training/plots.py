@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -65,6 +66,8 @@ def learning_curve(metrics_csv: str | Path, path: str | Path) -> None:
             a2.plot(ep, [series[k][e] for e in ep], label=k[len("val_mae_"):])
     a2.set_xlabel("epoch")
     a2.set_ylabel("validation MAE (target units)")
+    for a in (a1, a2):
+        a.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     a2.legend()
     fig.tight_layout()
     with atomic_open(path, "wb") as fh:  # unique temp file + os.replace

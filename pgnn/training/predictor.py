@@ -67,9 +67,12 @@ class Predictor:
         pred = predict_graphs(self.module, graphs, batch_size)
         return [{name: np.asarray(v[i]) for name, v in pred.items()} for i in range(len(graphs))]
 
-    def predict(self, structures: list, batch_size: int = 64, strict: bool = False) -> list[dict[str, np.ndarray]]:
+    def predict(self, structures: list, batch_size: int = 64, strict: bool = False,
+                as_pymatgen: bool = False) -> list[dict]:
         """One {target: numpy array} per pymatgen Structure, in the frame of each input structure.
 
+        as_pymatgen=True: tensors as pymatgen objects instead (ElasticTensor, PiezoTensor, SquareTensor for the
+        dielectric; see `pgnn.tensors.pymatgen_tensors`), scalars as floats.
         Raises StructureError naming the first structure that cannot be turned into a graph. Structures the model
         was not made for (`domain_problems`) give a DomainWarning, or a StructureError with `strict=True`."""
         import warnings
@@ -85,7 +88,14 @@ class Predictor:
         graphs, skipped = self.graphs(structures)
         if skipped:
             raise StructureError(*skipped[0])
-        return self.predict_graphs(graphs, batch_size)
+        preds = self.predict_graphs(graphs, batch_size)
+        if as_pymatgen:
+            from pgnn.tensors.pymatgen_tensors import to_pymatgen
+
+            kinds = {t.name: t.kind for t in self.targets}
+            preds = [{k: float(v) if kinds[k] == "scalar" else to_pymatgen(v, kinds[k]) for k, v in p.items()}
+                     for p in preds]
+        return preds
 
 
 def load_predictor(run_dir_or_model_name: str | Path) -> Predictor:

@@ -15,6 +15,16 @@ import numpy as np  # noqa: E402
 from pgnn.atomic import atomic_open
 
 
+def _save(fig, path) -> None:
+    """Save a PNG to a path (through a unique temp file + os.replace) or to an open binary file; close the figure."""
+    if hasattr(path, "write"):
+        fig.savefig(path, format="png")
+    else:
+        with atomic_open(path, "wb") as fh:
+            fig.savefig(fh, format="png")
+    plt.close(fig)
+
+
 def parity_plot(true: np.ndarray, pred: np.ndarray, name: str, unit: str, mae: float, path: str | Path,
                 split: str = "test") -> None:
     """Predicted vs true (all components flattened) with the y = x line and the MAE in the title.
@@ -35,9 +45,7 @@ def parity_plot(true: np.ndarray, pred: np.ndarray, name: str, unit: str, mae: f
     ax.set_title(f"{split}: MAE {mae:.4g} {unit}\n{n_structures} structures{per}", fontsize=9)
     ax.set_aspect("equal")
     fig.tight_layout()
-    with atomic_open(path, "wb") as fh:  # unique temp file + os.replace
-        fig.savefig(fh, format="png")
-    plt.close(fig)
+    _save(fig, path)
 
 
 def learning_curve(metrics_csv: str | Path, path: str | Path) -> None:
@@ -70,6 +78,4 @@ def learning_curve(metrics_csv: str | Path, path: str | Path) -> None:
         a.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     a2.legend()
     fig.tight_layout()
-    with atomic_open(path, "wb") as fh:  # unique temp file + os.replace
-        fig.savefig(fh, format="png")
-    plt.close(fig)
+    _save(fig, path)

@@ -25,7 +25,7 @@ def fit_command(
     if resume is not None:
         if not (resume / "config.yaml").is_file():
             raise ConfigError(f"{resume}: not a run folder (no config.yaml) to resume")
-        cfg = load_config(resume / "config.yaml", sets)
+        cfg = load_config(resume / "config.yaml", sets, legacy=True)
         name = resume.name
     elif config is None:
         raise ConfigError("pgnn fit: give --config FILE (or --resume RUN_DIR)")

@@ -7,7 +7,6 @@ import lzma
 from pathlib import Path
 
 import torch
-import yaml
 
 from pgnn.errors import PgnnError
 
@@ -50,8 +49,10 @@ def load_module(run_dir_or_name: str | Path):
     """(PgnnModule in eval mode with the run's best weights, its config, its folder)."""
     from pgnn.training.module import PgnnModule
 
+    from pgnn.training.config import load_run_config
+
     folder = resolve_run(run_dir_or_name)
-    config = yaml.safe_load((folder / "config.yaml").read_text())
+    config = load_run_config(folder / "config.yaml")  # resolved; old key names mapped
     module = PgnnModule(config)
     module.load_state_dict(load_state(folder))
     module.eval()
@@ -70,14 +71,16 @@ def export_pretrained(run_dir: str | Path, name: str, command: str) -> Path:
     metrics.json (its test metrics), command.txt (the exact command that trained it) and its parity plots."""
     from pgnn.training.module import PgnnModule
 
+    from pgnn.training.config import load_run_config, save_config
+
     run_dir = Path(run_dir)
-    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    config = load_run_config(run_dir / "config.yaml")
     module = PgnnModule(config)
     module.load_state_dict(load_state(run_dir))
     folder = PRETRAINED_DIR / name
     folder.mkdir(parents=True, exist_ok=True)
     export_weights(module, folder / WEIGHTS_FILE)
-    (folder / "config.yaml").write_text((run_dir / "config.yaml").read_text())
+    save_config(module.config, folder / "config.yaml")  # resolved, current key names
     (folder / "metrics.json").write_text((run_dir / "metrics.json").read_text())
     (folder / "command.txt").write_text(command.strip() + "\n")
     for png in run_dir.glob("parity_*.png"):

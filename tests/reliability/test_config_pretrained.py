@@ -38,11 +38,12 @@ def test_reference_covers_every_shipped_model():
     assert sorted(REFERENCE["models"]) == pretrained_names()
 
 
+@pytest.mark.slow  # ~1-4 s per model
 @pytest.mark.parametrize("name", pretrained_names())
 def test_shipped_model_predicts_the_reference_numbers(name, structures):
     mod, items = structures
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # old key names in the shipped config.yaml
+        warnings.simplefilter("ignore", FutureWarning)  # a retrained model exported with the old key names
         got = mod.predictions(name, items)
     ref = REFERENCE["models"][name]
     assert set(got) == set(ref)

@@ -55,17 +55,20 @@ def defaults_of(options: dict) -> dict:
     return {k: defaults_of(o) if isinstance(o, dict) else copy.deepcopy(o.default) for k, o in options.items()}
 
 
-def unknown_key_error(key: str, section: str, valid, renamed: dict | None = None) -> ConfigError:
-    """ConfigError for `section.key`: says what it was renamed to, or the closest valid name, and lists them all."""
+def unknown_key_error(key: str, section: str, valid, renamed: dict | None = None, also: tuple = ()) -> ConfigError:
+    """ConfigError for `section.key`: says what it was renamed to, or the closest valid name, and lists them all.
+    `also`: (description, names) of further accepted names, searched for the suggestion but not listed."""
     path = f"{section}.{key}" if section else str(key)
     valid = sorted(valid)
     if renamed and key in renamed:
         hint = f" (renamed {renamed[key]!r})"
     else:
-        close = difflib.get_close_matches(str(key), valid, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(str(key), valid + sorted(also[1] if also else ()), n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
     where = f"section {section!r}" if section else "the run config"
-    return ConfigError(f"{path}: unknown key in {where}{hint}; valid keys: {', '.join(valid)}", key=path, valid=valid)
+    more = f", or {also[0]}" if also else ""
+    return ConfigError(f"{path}: unknown key in {where}{hint}; valid keys: {', '.join(valid)}{more}", key=path,
+                       valid=valid + sorted(also[1] if also else ()))
 
 
 def _float_text(value: str):
@@ -113,10 +116,11 @@ def check_value(value, option: Option, path: str):
 
 
 def check_options(values, options: dict, section: str, *, renamed: dict | None = None,
-                  extra: Callable[[], set] | None = None) -> dict:
+                  extra: tuple[str, Callable[[], set]] | None = None) -> dict:
     """`values` (a mapping or None) validated against `options` ({name: Option | nested schema dict}), defaults
-    filled in, in declaration order. Unknown keys raise ConfigError with the valid names, unless `extra()` (called
-    only then) lists them as accepted pass-through names, which are kept unchecked after the declared ones.
+    filled in, in declaration order. Unknown keys raise ConfigError with the valid names, unless `extra` =
+    (description, names()) accepts them as pass-through names (names() is called only then), kept unchecked after
+    the declared ones.
     `renamed` ({old: new}) turns an unknown old name into a "was renamed" message."""
     if values is None:
         values = {}
@@ -126,10 +130,10 @@ def check_options(values, options: dict, section: str, *, renamed: dict | None =
     unknown = [k for k in values if k not in options]
     passthrough = set()
     if unknown and extra is not None:
-        passthrough = extra()
+        passthrough = extra[1]()
     for k in unknown:
         if k not in passthrough:
-            raise unknown_key_error(k, section, list(options) + sorted(passthrough), renamed)
+            raise unknown_key_error(k, section, list(options), renamed, (extra[0], passthrough) if extra else ())
     out = {}
     for name, option in options.items():
         path = f"{section}.{name}" if section else name

@@ -19,7 +19,6 @@ def fit_command(
     """Train a model; writes a run folder and prints the test metrics."""
     from pgnn.errors import ConfigError
     from pgnn.training.config import load_config
-    from pgnn.training.fit import fit
 
     sets = list(set_ or []) + list(overrides or [])
     if resume is not None:
@@ -32,6 +31,8 @@ def fit_command(
     else:
         cfg = load_config(config, sets)
         name = config.stem
+    from pgnn.training.fit import fit  # after validation: a bad config fails before Lightning is imported
+
     fit(cfg, out=out, resume=resume, name=name)
 
 

@@ -163,7 +163,7 @@ def resolve_config(raw: dict, source: str = "config") -> dict:
                     model = {**DEFAULTS["model"], **model}
                 out["model"] = resolve_model_config(model)
             else:
-                extra = _trainer_arguments if section == "trainer" else None
+                extra = ("another lightning.Trainer argument", _trainer_arguments) if section == "trainer" else None
                 out[section] = check_options(raw.get(section), SCHEMA[section], section, extra=extra)
     except ConfigError as exc:
         raise _named(exc, source) from None

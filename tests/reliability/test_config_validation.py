@@ -202,3 +202,12 @@ def test_cli_main_prints_one_line_and_exits_2(tmp_path, capsys, monkeypatch):
     assert len(err.splitlines()) == 1
     assert err.startswith(f"pgnn: error: {path}: training.losss: unknown key in section 'training'")
     assert "did you mean 'loss'?" in err and "valid keys: early_stopping_patience, loss, target_weights, threads" in err
+
+
+def test_unknown_trainer_key_lists_the_declared_ones_and_says_lightning_arguments_pass():
+    with pytest.raises(ConfigError) as info:
+        resolve_config(_with(**{"trainer.gradient_clip_vall": "1.0"}))
+    msg = str(info.value)
+    assert "did you mean 'gradient_clip_val'?" in msg
+    assert msg.endswith("valid keys: accelerator, devices, enable_progress_bar, log_every_n_steps, max_epochs, "
+                        "strategy, or another lightning.Trainer argument")

@@ -171,6 +171,12 @@ def resolve_config(raw: dict, source: str = "config") -> dict:
         raise ConfigError(f"{source}: data.dataset is not set", key="data.dataset")
     if not out["data"]["targets"]:
         raise ConfigError(f"{source}: data.targets is empty", key="data.targets")
+    from pgnn.data.targets import resolve_target
+
+    names = [resolve_target(t).name for t in out["data"]["targets"]]
+    for k in out["training"]["target_weights"]:
+        if k not in names:
+            raise _named(unknown_key_error(k, "training.target_weights", names), source)
     return out
 
 

@@ -211,3 +211,11 @@ def test_unknown_trainer_key_lists_the_declared_ones_and_says_lightning_argument
     assert "did you mean 'gradient_clip_val'?" in msg
     assert msg.endswith("valid keys: accelerator, devices, enable_progress_bar, log_every_n_steps, max_epochs, "
                         "strategy, or another lightning.Trainer argument")
+
+
+def test_target_weights_must_name_the_run_targets():
+    cfg = resolve_config(_with(**{"training.target_weights": "{log10_K_VRH: 2}"}))
+    assert cfg["training"]["target_weights"] == {"log10_K_VRH": 2}
+    with pytest.raises(ConfigError, match=r"training.target_weights.log10_K_VRHH: unknown key .*did you mean "
+                                          r"'log10_K_VRH'\?\); valid keys: log10_K_VRH"):
+        resolve_config(_with(**{"training.target_weights": "{log10_K_VRHH: 2}"}))

@@ -175,12 +175,12 @@ def _write(tmp_path, config) -> str:
 ])
 def test_cli_fit_exits_2_with_one_line_naming_the_key_before_any_data_is_loaded(tmp_path, monkeypatch, sets,
                                                                                 fragment):
-    import pgnn.data.dataset as dataset
+    import pgnn.training.fit as fit_module  # imported first, so that it is its own name that gets patched
 
     def no_loading(*a, **k):
         raise AssertionError("data was loaded before the config was validated")
 
-    monkeypatch.setattr(dataset, "load_dataset", no_loading)
+    monkeypatch.setattr(fit_module, "load_dataset", no_loading)
     path = _write(tmp_path, BASE)
     res = CliRunner().invoke(app, ["fit", "--config", path, "--out", str(tmp_path / "run"), "--set", *sets])
     assert res.exit_code != 0 and isinstance(res.exception, ConfigError), res.output

@@ -45,4 +45,14 @@ class SymmetryError(PgnnError):
 
 
 class ConfigError(PgnnError):
-    """An invalid configuration value."""
+    """An invalid run configuration: unknown key, wrong type, value out of range, missing value.
+
+    Attributes:
+        key: dotted path of the offending entry (e.g. "training.losss"), or None.
+        valid: the names accepted there (for an unknown key), else an empty list.
+    """
+
+    def __init__(self, message: str, key: str | None = None, valid=()):
+        self.key = key
+        self.valid = list(valid)
+        super().__init__(message)

@@ -45,5 +45,5 @@ def main() -> None:
     try:
         app()
     except PgnnError as exc:
-        typer.echo(f"pgnn: error: {exc}", err=True)
+        typer.echo("pgnn: error: " + " ".join(str(exc).split()), err=True)  # one line
         sys.exit(2)

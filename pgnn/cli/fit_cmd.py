@@ -21,19 +21,20 @@ def fit_command(
     """Train a model; writes a run folder and prints the test metrics."""
     from pgnn.errors import ConfigError
     from pgnn.training.config import load_config
-    from pgnn.training.fit import fit
 
     sets = list(set_ or []) + list(overrides or [])
     if resume is not None:
         if not (resume / "config.yaml").is_file():
             raise ConfigError(f"{resume}: not a run folder (no config.yaml) to resume")
-        cfg = load_config(resume / "config.yaml", sets)
+        cfg = load_config(resume / "config.yaml", sets, legacy=True)
         name = resume.name
     elif config is None:
         raise ConfigError("pgnn fit: give --config FILE (or --resume RUN_DIR)")
     else:
         cfg = load_config(config, sets)
         name = config.stem
+    from pgnn.training.fit import fit  # after validation: a bad config fails before Lightning is imported
+
     fit(cfg, out=out, resume=resume, name=name, overwrite=overwrite)
 
 

@@ -9,25 +9,30 @@ from torch import nn
 
 from pgnn.errors import ConfigError
 from pgnn.graphs import edge_vectors
-from pgnn.models.registry import register_model
+from pgnn.models import common
+from pgnn.models.registry import model_options, register_model
 from pgnn.nn.cgconv import CGConv
 from pgnn.nn.embedding import AtomEmbedding
 from pgnn.nn.mlp import softplus_mlp
 from pgnn.nn.pooling import pool
 from pgnn.nn.radial import GaussianBasis
+from pgnn.schema import opt
 
-DEFAULTS = {
-    "cutoff": 8.0,  # Angstrom
-    "max_neighbors": 12,
-    "atom_embedding": "engineered",  # learned | engineered | both
-    "node_dim": 64,
-    "num_gaussians": 41,
-    "num_conv": 3,
-    "hidden_dim": 128,
-    "num_hidden": 1,
-    "pooling": "mean",
-    "dropout": 0.0,
+OPTIONS = {
+    "cutoff": common.cutoff(common.INVARIANT_CUTOFF),
+    "max_neighbors": common.max_neighbors(12),
+    "atom_embedding": common.atom_embedding("engineered"),
+    "hidden": opt(64, min=1, doc="width of the atom features in the convolutions"),
+    "num_basis": common.num_basis(41),  # Gaussians of the bond length on [0, cutoff]
+    "num_layers": common.num_layers(3),
+    "head_hidden": opt(128, min=1, doc="width of the MLP after pooling"),
+    "head_layers": opt(1, min=0, doc="hidden layers of the MLP after pooling"),
+    "pooling": opt("mean", choices=("mean", "sum", "max")),
+    "dropout": opt(0.0, min=0.0, max=1.0),
 }
+# names before the common naming (run folders written by pgnn <= 0.x are read with these)
+RENAMED = {"node_dim": "hidden", "num_gaussians": "num_basis", "num_conv": "num_layers",
+           "hidden_dim": "head_hidden", "num_hidden": "head_layers"}
 
 
 @register_model("cgcnn")
@@ -35,28 +40,26 @@ class CGCNN(nn.Module):
     """Invariant crystal graph network for scalar targets. batch (crystal graphs) -> {target: [B]}."""
 
     graph_kind = "crystal_graph"
-    defaults = DEFAULTS
+    options = OPTIONS
+    renamed = RENAMED
 
-    @staticmethod
-    def graph_options(model_config: dict) -> dict:
-        cfg = {**DEFAULTS, **model_config}
-        return {"cutoff": float(cfg["cutoff"]), "max_neighbors": cfg["max_neighbors"]}
+    @classmethod
+    def graph_options(cls, model_config: dict) -> dict:
+        cfg = model_options(cls, model_config)
+        return {"cutoff": cfg["cutoff"], "max_neighbors": cfg["max_neighbors"]}
 
     def __init__(self, model_config: dict, targets: list):
         super().__init__()
-        cfg = {**DEFAULTS, **model_config}
-        unknown = set(cfg) - set(DEFAULTS) - {"name"}
-        if unknown:
-            raise ConfigError(f"cgcnn: unknown model options {sorted(unknown)}; known: {sorted(DEFAULTS)}")
+        cfg = model_options(type(self), model_config)
         bad = [t.name for t in targets if t.kind != "scalar"]
         if bad:
             raise ConfigError(f"cgcnn predicts scalar targets only, not {bad}")
         self.target_names = [t.name for t in targets]
         self.pooling = cfg["pooling"]
-        self.embed = AtomEmbedding(cfg["node_dim"], cfg["atom_embedding"])
-        self.rbf = GaussianBasis(0.0, float(cfg["cutoff"]), int(cfg["num_gaussians"]))
-        self.convs = nn.ModuleList(CGConv(cfg["node_dim"], cfg["num_gaussians"]) for _ in range(cfg["num_conv"]))
-        self.mlp, width = softplus_mlp(cfg["node_dim"], cfg["hidden_dim"], cfg["num_hidden"], cfg["dropout"])
+        self.embed = AtomEmbedding(cfg["hidden"], cfg["atom_embedding"])
+        self.rbf = GaussianBasis(0.0, cfg["cutoff"], cfg["num_basis"])
+        self.convs = nn.ModuleList(CGConv(cfg["hidden"], cfg["num_basis"]) for _ in range(cfg["num_layers"]))
+        self.mlp, width = softplus_mlp(cfg["hidden"], cfg["head_hidden"], cfg["head_layers"], cfg["dropout"])
         self.head = nn.Linear(width, len(targets))
 
     def forward(self, batch) -> dict[str, torch.Tensor]:

@@ -10,34 +10,45 @@ from torch import nn
 
 from pgnn.errors import ConfigError
 from pgnn.graphs.hypergraph import FEATURE_DIMS, HYPEREDGE_TYPES
-from pgnn.models.registry import register_model
+from pgnn.models import common
+from pgnn.models.registry import model_options, register_model
 from pgnn.nn.chgconv import CHGConv
 from pgnn.nn.embedding import AtomEmbedding
 from pgnn.nn.mlp import softplus_mlp
 from pgnn.nn.pooling import pool
 from pgnn.nn.radial import GaussianBasis
+from pgnn.schema import opt
 
-DEFAULTS = {
-    "cutoff": 8.0,  # Angstrom
-    "max_neighbors": 12,
-    "hyperedges": ["bond", "triplet", "motif"],
+def _hyperedge_types(value) -> str | None:
+    bad = [t for t in value if t not in HYPEREDGE_TYPES]
+    return f"unknown hyperedge types {bad}; known: {', '.join(HYPEREDGE_TYPES)}" if bad else None
+
+
+OPTIONS = {
+    "cutoff": common.cutoff(common.INVARIANT_CUTOFF),
+    "max_neighbors": common.max_neighbors(12),
+    "hyperedges": opt(["bond", "triplet", "motif"], check=lambda v: _hyperedge_types(v) or (
+        None if v else "give at least one hyperedge type")),
     # hyperedge types the featurizer builds (default: `hyperedges`); a superset lets variants share one graph cache
-    "featurize_hyperedges": None,
-    "max_triplets_per_atom": 21,  # all pairs of the 7 nearest bonds
-    "motif_window": 0.5,
-    "motif_gap": 0.1,
-    "atom_embedding": "engineered",  # learned | engineered | both
-    "node_dim": 64,
-    "num_gaussians": 41,  # bond distance basis
-    "num_angle_basis": 21,  # triplet cos(angle) basis
-    "num_conv": 3,
-    "agg": "mean",  # mean | max | min | std | comma-joined list
-    "strategy": "aggregate",  # aggregate | pairwise | two_stage
-    "hidden_dim": 128,
-    "num_hidden": 1,
-    "pooling": "mean",
-    "dropout": 0.0,
+    "featurize_hyperedges": opt(None, list, check=_hyperedge_types),
+    "max_triplets_per_atom": opt(21, min=1),  # all pairs of the 7 nearest bonds
+    "motif_window": opt(0.5, min=0.0),
+    "motif_gap": opt(0.1, min=0.0),
+    "atom_embedding": common.atom_embedding("engineered"),
+    "hidden": opt(64, min=1, doc="width of the atom features in the convolutions"),
+    "num_basis": common.num_basis(41),  # Gaussians of the bond length on [0, cutoff]
+    "num_angle_basis": opt(21, min=1),  # triplet cos(angle) basis
+    "num_layers": common.num_layers(3),
+    "agg": opt("mean", str, list),  # mean | max | min | std | comma-joined list
+    "strategy": opt("aggregate", choices=("aggregate", "pairwise", "two_stage")),
+    "head_hidden": opt(128, min=1, doc="width of the MLP after pooling"),
+    "head_layers": opt(1, min=0, doc="hidden layers of the MLP after pooling"),
+    "pooling": opt("mean", choices=("mean", "sum", "max")),
+    "dropout": opt(0.0, min=0.0, max=1.0),
 }
+# names before the common naming (read from old run folders only)
+RENAMED = {"node_dim": "hidden", "num_gaussians": "num_basis", "num_conv": "num_layers",
+           "hidden_dim": "head_hidden", "num_hidden": "head_layers"}
 
 
 class HyperedgeEncoder(nn.Module):
@@ -75,10 +86,12 @@ class CHGCNN(nn.Module):
     """Invariant crystal hypergraph network for scalar targets. batch (crystal hypergraphs) -> {target: [B]}."""
 
     graph_kind = "hypergraph"
+    options = OPTIONS
+    renamed = RENAMED
 
-    @staticmethod
-    def graph_options(model_config: dict) -> dict:
-        cfg = {**DEFAULTS, **model_config}
+    @classmethod
+    def graph_options(cls, model_config: dict) -> dict:
+        cfg = model_options(cls, model_config)
         types = set(cfg["hyperedges"]) | set(cfg["featurize_hyperedges"] or [])
         return {
             "hyperedges": sorted(types, key=HYPEREDGE_TYPES.index),
@@ -91,30 +104,24 @@ class CHGCNN(nn.Module):
 
     def __init__(self, model_config: dict, targets: list):
         super().__init__()
-        cfg = {**DEFAULTS, **model_config}
-        unknown = set(cfg) - set(DEFAULTS) - {"name"}
-        if unknown:
-            raise ConfigError(f"chgcnn: unknown model options {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-        bad_types = set(cfg["hyperedges"]) - set(HYPEREDGE_TYPES)
-        if bad_types or not cfg["hyperedges"]:
-            raise ConfigError(f"chgcnn: hyperedges must be a non-empty subset of {HYPEREDGE_TYPES}")
+        cfg = model_options(type(self), model_config)
         bad = [t.name for t in targets if t.kind != "scalar"]
         if bad:
             raise ConfigError(f"chgcnn predicts scalar targets only, not {bad}")
         self.target_names = [t.name for t in targets]
         self.types = sorted(cfg["hyperedges"], key=HYPEREDGE_TYPES.index)
         self.pooling = cfg["pooling"]
-        self.embed = AtomEmbedding(cfg["node_dim"], cfg["atom_embedding"])
-        self.encoder = HyperedgeEncoder(float(cfg["cutoff"]), int(cfg["num_gaussians"]), int(cfg["num_angle_basis"]))
+        self.embed = AtomEmbedding(cfg["hidden"], cfg["atom_embedding"])
+        self.encoder = HyperedgeEncoder(cfg["cutoff"], cfg["num_basis"], cfg["num_angle_basis"])
         dims = {t: self.encoder.dims[t] for t in self.types}
         try:
             self.convs = nn.ModuleList(
-                CHGConv(cfg["node_dim"], dims, agg=cfg["agg"], strategy=cfg["strategy"])
-                for _ in range(cfg["num_conv"])
+                CHGConv(cfg["hidden"], dims, agg=cfg["agg"], strategy=cfg["strategy"])
+                for _ in range(cfg["num_layers"])
             )
         except ValueError as exc:
             raise ConfigError(f"chgcnn: {exc}") from None
-        self.mlp, width = softplus_mlp(cfg["node_dim"], cfg["hidden_dim"], cfg["num_hidden"], cfg["dropout"])
+        self.mlp, width = softplus_mlp(cfg["hidden"], cfg["head_hidden"], cfg["head_layers"], cfg["dropout"])
         self.head = nn.Linear(width, len(targets))
 
     def forward(self, batch) -> dict[str, torch.Tensor]:
@@ -122,7 +129,7 @@ class CHGCNN(nn.Module):
         return {name: out[:, k] for k, name in enumerate(self.target_names)}
 
     def crystal_features(self, batch) -> torch.Tensor:
-        """Invariant features of each crystal after the convolutions, pooling and hidden MLP: [B, hidden_dim]."""
+        """Invariant features of each crystal after the convolutions, pooling and hidden MLP: [B, head_hidden]."""
         atoms = batch["atom"]
         node_graph = getattr(atoms, "batch", None)
         if node_graph is None:

@@ -4,12 +4,12 @@
     readout_mul copies of every irrep the heads need) -> per-target head (mean pool, o3.Linear to the target's
     irreps, Cartesian tensor via pgnn.tensors.irreducible)
 
-Config keys (defaults in `DEFAULTS`): l_max_readout (edge spherical harmonics of the read-out layer; None = the
+Config keys (defaults in `OPTIONS`): l_max_readout (edge spherical harmonics of the read-out layer; None = the
 highest l among the targets' irreps: 4 elastic, 3 piezoelectric, 2 dielectric; the site-symmetric invariants of
 cubic and tetrahedral environments first appear at l = 4 and l = 3, so a lower value cannot express e.g. the
 cubic elastic anisotropy or e_14 of zincblende), cutoff (Angstrom), max_neighbors (None: every neighbour within the cutoff;
 a count cap cuts through shells of equidistant neighbours and so breaks the crystal's symmetry in the graph), l_max (edge spherical harmonics),
-hidden_irreps (node layout of the interaction layers), num_layers, num_basis (Bessel), radial_hidden,
+hidden (irreps layout of the node features of the interaction layers), num_layers, num_basis (Bessel), radial_hidden,
 readout_mul, avg_num_neighbors (None = measured on the first batch seen in training mode, then frozen).
 
 Targets: kind "scalar" -> [B]; "dielectric" -> [B, 3, 3]; "piezoelectric" -> [B, 3, 3, 3] (C/m^2);
@@ -24,34 +24,38 @@ from torch import nn
 
 from pgnn.errors import ConfigError
 from pgnn.graphs.crystal_graph import edge_vectors
-from pgnn.models.registry import register_model
+from pgnn.models import common
+from pgnn.models.registry import model_options, register_model
 from pgnn.nn.embedding import AtomEmbedding
 from pgnn.nn.o3_conv import O3Conv, RadialEmbedding
 from pgnn.nn.tensor_readout import ScalarReadout, TensorReadout
 from pgnn.tensors.irreducible import basis
+from pgnn.schema import opt
 from pgnn.tensors.kinds import KINDS as TENSOR_KINDS
 
-DEFAULTS = {
-    "cutoff": 4.5,
-    "max_neighbors": None,
-    "l_max": 2,
-    "l_max_readout": None,
-    "hidden_irreps": "32x0e+16x1o+16x2e",
-    "num_layers": 2,
-    "num_basis": 8,
-    "radial_hidden": 32,
-    "readout_mul": 16,
-    "avg_num_neighbors": None,
-    "atom_embedding": "learned",  # learned | engineered (a linear map of element properties) | both
+def _irreps_text(value: str) -> str | None:
+    try:
+        o3.Irreps(value)
+    except (ValueError, AssertionError) as exc:
+        return f"not an O(3) irreps layout such as '32x0e+16x1o+16x2e' ({exc})"
+    return None
+
+
+OPTIONS = {
+    "cutoff": common.cutoff(common.EQUIVARIANT_CUTOFF),
+    "max_neighbors": common.max_neighbors(None),
+    "l_max": opt(2, min=0),
+    "l_max_readout": opt(None, int, min=0),
+    "hidden": opt("32x0e+16x1o+16x2e", check=_irreps_text, doc="irreps of the node features"),
+    "num_layers": common.num_layers(2),
+    "num_basis": common.num_basis(8),  # Bessel functions of the bond length
+    "radial_hidden": opt(32, min=1),
+    "readout_mul": opt(16, min=1),
+    "avg_num_neighbors": opt(None, float, gt=0.0),
+    # the shipped o3 models were trained with the learned table (their config.yaml does not set it)
+    "atom_embedding": common.atom_embedding("learned"),
 }
-
-
-def _model_section(config: dict) -> dict:
-    cfg = {**DEFAULTS, **(config or {})}
-    unknown = set(cfg) - set(DEFAULTS) - {"name"}
-    if unknown:
-        raise ConfigError(f"o3: unknown model options {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-    return cfg
+RENAMED = {"hidden_irreps": "hidden"}  # read from old run folders only
 
 
 @register_model("o3")
@@ -59,22 +63,23 @@ class O3Net(nn.Module):
     """O(3)-equivariant crystal network. forward(batch) -> {target name: [B] scalar | [B, 3, ..., 3] tensor}."""
 
     graph_kind = "crystal_graph"
-    defaults = DEFAULTS
+    options = OPTIONS
+    renamed = RENAMED
 
-    @staticmethod
-    def graph_options(config: dict) -> dict:
-        cfg = _model_section(config)
-        return {"cutoff": float(cfg["cutoff"]), "max_neighbors": cfg["max_neighbors"]}
+    @classmethod
+    def graph_options(cls, config: dict) -> dict:
+        cfg = model_options(cls, config)
+        return {"cutoff": cfg["cutoff"], "max_neighbors": cfg["max_neighbors"]}
 
     def __init__(self, config: dict, targets: list):
         super().__init__()
-        cfg = _model_section(config)
+        cfg = model_options(type(self), config)
         self.config = cfg
         self.targets = list(targets)
-        hidden = o3.Irreps(cfg["hidden_irreps"]).simplify()
+        hidden = o3.Irreps(cfg["hidden"]).simplify()
         n0 = sum(mul for mul, ir in hidden if ir == o3.Irrep("0e"))
         if n0 == 0:
-            raise ConfigError(f"o3: hidden_irreps {hidden} needs 0e channels for the embedding")
+            raise ConfigError(f"model.hidden: o3 needs 0e channels for the embedding, got {hidden}", key="model.hidden")
         if cfg["atom_embedding"] == "learned":
             self.embedding = nn.Embedding(101, n0)
         else:

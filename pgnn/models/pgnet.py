@@ -4,7 +4,7 @@ Per model group G (a named group such as "Oh", or "holohedry" = Oh for every cry
 subgroup of Oh in its standard setting and D6h for trigonal and hexagonal crystals):
 
     atom types -> trivial-irrep embedding
-    -> n_layers x [PGConv (edge features in G-irreps) -> gated nonlinearity]
+    -> num_layers x [PGConv (edge features in G-irreps) -> gated nonlinearity]
     -> read-outs: invariant scalars (trivial channels) and Cartesian tensors (pooled features mapped onto the
        G-irrep decomposition of the tensor space), which obey Neumann's principle by construction.
 
@@ -14,10 +14,11 @@ network runs on r_standard edge vectors, so the crystal's symmetry operations ar
 rotated back to the input frame: t_input = Q^T . t_standard on every index. A crystal that fits none of the model's
 groups raises `pgnn.errors.SymmetryError` when its graph is built.
 
-Config keys (defaults in DEFAULTS): group, edge ("harmonic" | "averaged"), l_max, edge_copies, scalars,
-nonscalars (channels per non-trivial irrep) or hidden (a layout string, or {group: layout}), n_layers, cutoff,
-max_neighbors (shell-complete cap), n_basis, radial_hidden, atom_embedding ("learned" | "engineered" | "both"),
-site_classes (bool), symprec, tensor_scale.
+Config keys (schema and defaults in OPTIONS; resolved once by `model_options(PGNet, config)` in `PGNet.__init__`
+and `PGNet.graph_options`, and handed resolved to each PGNetCore): group, edge ("harmonic" | "averaged"), l_max,
+edge_copies, scalars, nonscalars (channels per non-trivial irrep) or hidden (a layout string, or {group: layout}),
+num_layers, cutoff, max_neighbors (shell-complete cap), num_basis, radial_hidden, atom_embedding ("learned" |
+"engineered" | "both"), site_classes (bool), symprec, tensor_scale.
 Forward: batch -> {target name: [B] scalars | [B, 3, ..., 3] tensors in the frame of batch.pos}.
 """
 
@@ -35,32 +36,46 @@ from pgnn.nn.pg_irreps import PGIrreps, get_group, trivial_irrep
 from pgnn.nn.pg_readout import PGScalarReadout, PGTensorReadout, TENSOR_FORMULAS, tensor_irreps
 
 from pgnn.graphs.pg_crystal_graph import build_pg_crystal_graph
-from pgnn.models.registry import register_model
+from pgnn.models import common
+from pgnn.models.registry import model_options, register_model
+from pgnn.schema import opt
 from pgnn.structures.standard_frame import HOLOHEDRY, POINT_GROUPS
 
 
-DEFAULTS = {
-    "group": "holohedry",
-    "edge": "harmonic",
-    "l_max": 3,
-    "edge_copies": 2,
-    "scalars": 32,
-    "nonscalars": 8,
-    "hidden": None,
-    "n_layers": 3,
-    "cutoff": 5.0,
-    "max_neighbors": 16,
-    "n_basis": 8,
-    "radial_hidden": 32,
-    "atom_embedding": "learned",  # learned | engineered (a linear map of element properties) | both
-    "site_classes": False,
-    "symprec": 0.01,
-    "tensor_scale": {},
+def _group_name(value: str) -> str | None:
+    if value == "holohedry":
+        return None
+    try:
+        get_group(value)
+    except Exception as exc:  # noqa: BLE001 - any lookup failure is a bad name
+        return f"not a point group name (Schoenflies or Hermann-Mauguin) nor 'holohedry' ({exc})"
+    return None
+
+
+OPTIONS = {
+    "group": opt("holohedry", check=_group_name, doc="a point group, or holohedry (Oh or D6h per crystal)"),
+    "edge": opt("harmonic", choices=("harmonic", "averaged", "group_averaged")),
+    "l_max": opt(3, min=0),
+    "edge_copies": opt(2, min=1),
+    "scalars": opt(32, min=1),
+    "nonscalars": opt(8, min=0),
+    "hidden": opt(None, str, dict, doc="layout string or {group: layout}; null: scalars + nonscalars"),
+    "num_layers": common.num_layers(3),
+    # the shipped pg models state cutoff 4.5 explicitly; 4.5 is also the o3 default
+    "cutoff": common.cutoff(common.EQUIVARIANT_CUTOFF),
+    "max_neighbors": common.max_neighbors(16),
+    "num_basis": common.num_basis(8),  # Bessel functions of the bond length
+    "radial_hidden": opt(32, min=1),
+    "atom_embedding": common.atom_embedding("learned"),
+    "site_classes": opt(False),
+    "symprec": opt(0.01, gt=0.0),
+    "tensor_scale": opt({}, doc="{target name: scale of the tensor read-out}"),
 }
+RENAMED = {"n_layers": "num_layers", "n_basis": "num_basis"}  # read from old run folders only
 
 
 def model_groups(config: dict) -> list[str]:
-    g = config.get("group", DEFAULTS["group"])
+    g = config.get("group", OPTIONS["group"].default)
     if g == "holohedry":
         return list(HOLOHEDRY)
     return [get_group(g).name]
@@ -87,7 +102,8 @@ def hidden_layout(G, config: dict) -> PGIrreps:
 
 
 class PGNetCore(nn.Module):
-    """The network of one group, in the standard setting of G (see module docstring).
+    """The network of one group, in the standard setting of G (see module docstring). `config`: resolved
+    options (`model_options(PGNet, config)`), as PGNet hands them over.
 
     forward(z [N], edge_index [2, E], edge_vec [E, 3] standard frame, batch [N], num_graphs, node_class [N] | None)
     -> {target: [B] or [B, 3, ..., 3] standard frame}.
@@ -97,13 +113,16 @@ class PGNetCore(nn.Module):
         super().__init__()
         G = get_group(group)
         self.group_name = G.name
-        cfg = {**DEFAULTS, **config}
+        missing = set(OPTIONS) - set(config)
+        if missing:
+            raise TypeError(f"PGNetCore takes resolved options (model_options(PGNet, config)); missing {sorted(missing)}")
+        cfg = config
         triv = trivial_irrep(G)
         if cfg["edge"] == "harmonic":
             self.edge = HarmonicEdgeFeatures(G, cfg["l_max"])
         elif cfg["edge"] in ("averaged", "group_averaged"):
             self.edge = GroupAveragedEdgeFeatures(G, copies=cfg["edge_copies"], cutoff=cfg["cutoff"],
-                                                  n_basis=cfg["n_basis"])
+                                                  n_basis=cfg["num_basis"])
         else:
             raise ValueError(f"edge must be 'harmonic' or 'averaged', not {cfg['edge']!r}")
         hidden = hidden_layout(G, cfg)
@@ -122,10 +141,10 @@ class PGNetCore(nn.Module):
         self.convs, self.gates = nn.ModuleList(), nn.ModuleList()
         n_classes = len(POINT_GROUPS) if cfg["site_classes"] else 0
         avg = float(cfg["max_neighbors"] or 12)
-        for i in range(cfg["n_layers"]):
-            lay = last if i == cfg["n_layers"] - 1 else hidden
+        for i in range(cfg["num_layers"]):
+            lay = last if i == cfg["num_layers"] - 1 else hidden
             gate = PGGate(lay)
-            conv = PGConv(cur, self.edge.irreps_out, gate.irreps_in, n_basis=cfg["n_basis"], cutoff=cfg["cutoff"],
+            conv = PGConv(cur, self.edge.irreps_out, gate.irreps_in, n_basis=cfg["num_basis"], cutoff=cfg["cutoff"],
                           radial_hidden=cfg["radial_hidden"], avg_neighbors=avg, n_classes=n_classes)
             self.convs.append(conv)
             self.gates.append(gate)
@@ -168,10 +187,12 @@ class PGNet(nn.Module):
     """Point-group-equivariant network with frames and group routing (see module docstring)."""
 
     graph_kind = "pg_crystal_graph"
+    options = OPTIONS
+    renamed = RENAMED
 
     def __init__(self, config: dict, targets) -> None:
         super().__init__()
-        self.config = {**DEFAULTS, **(config or {})}
+        self.config = model_options(type(self), config)
         self.group_names = model_groups(self.config)
         self.targets = [_target_kind(t) for t in targets]
         self.cores = nn.ModuleDict({g: PGNetCore(g, self.config, targets) for g in self.group_names})
@@ -181,9 +202,9 @@ class PGNet(nn.Module):
         total = sum(p.numel() for p in self.parameters() if p.requires_grad)
         return total - sum(m.n_masked_parameters() for m in self.modules() if isinstance(m, PGConv))
 
-    @staticmethod
-    def graph_options(config: dict) -> dict:
-        cfg = {**DEFAULTS, **(config or {})}
+    @classmethod
+    def graph_options(cls, config: dict) -> dict:
+        cfg = model_options(cls, config)
         return {"cutoff": cfg["cutoff"], "max_neighbors": cfg["max_neighbors"], "pg_groups": model_groups(cfg),
                 "symprec": cfg["symprec"]}
 

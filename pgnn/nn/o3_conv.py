@@ -27,7 +27,7 @@ from pgnn.nn.radial import BesselBasis, polynomial_cutoff
 class RadialEmbedding(nn.Module):
     """Edge length d [E] (Angstrom) -> [E, num_basis] Bessel basis times NequIP's polynomial cutoff (p = 6)."""
 
-    def __init__(self, cutoff: float = 5.0, num_basis: int = 8, p: int = 6):
+    def __init__(self, cutoff: float, num_basis: int = 8, p: int = 6):  # cutoff (Angstrom): from the model
         super().__init__()
         self.basis = BesselBasis(cutoff=cutoff, num=num_basis)
         self.cutoff = float(cutoff)

@@ -28,7 +28,7 @@ class GaussianBasis(nn.Module):
 class BesselBasis(nn.Module):
     """sqrt(2/c) sin(k pi d / c) / d, k = 1..num (DimeNet / NequIP), d [E] -> [E, num]; `trainable` frequencies."""
 
-    def __init__(self, cutoff: float = 8.0, num: int = 8, trainable: bool = False):
+    def __init__(self, cutoff: float, num: int = 8, trainable: bool = False):  # cutoff (Angstrom): from the model
         super().__init__()
         freqs = torch.arange(1, num + 1, dtype=torch.get_default_dtype()) * math.pi / cutoff
         self.freqs = nn.Parameter(freqs) if trainable else None

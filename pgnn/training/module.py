@@ -7,13 +7,15 @@ import lightning as L
 import torch
 
 from pgnn.data.targets import TargetSpec, resolve_target
-from pgnn.models.registry import build_model, resolve_model_config
+from pgnn.models.registry import build_model
+from pgnn.training.config import resolve_config
 from pgnn.training.losses import loss_for, mean_abs_error
 from pgnn.training.normalizer import TargetNormalizer
 
 
 class PgnnModule(L.LightningModule):
-    """Wraps `build_model(config["model"], targets)`; `self.config` is the config with the model defaults filled in.
+    """Wraps `build_model(config["model"], targets)`; `self.config` is the resolved config (`resolve_config`: every
+    section validated, every default filled in).
     `predict(batch)` returns {target: [B, ...]} in data units.
 
     Logged per epoch: train_loss, val_loss, val_mae_<target> (data units), val_score = sum of MAE / std over
@@ -22,7 +24,7 @@ class PgnnModule(L.LightningModule):
 
     def __init__(self, config: dict):
         super().__init__()
-        config = {**config, "model": resolve_model_config(config["model"])}
+        config = resolve_config(config)
         self.config = config
         self.targets: list[TargetSpec] = [resolve_target(t) for t in config["data"]["targets"]]
         self.model = build_model(config["model"], self.targets)

@@ -7,7 +7,6 @@ import lzma
 from pathlib import Path
 
 import torch
-import yaml
 
 from pgnn.atomic import atomic_write_bytes, atomic_write_text
 from pgnn.errors import PgnnError
@@ -63,24 +62,14 @@ def _checked_state(state, path: Path) -> dict:
     return state
 
 
-def read_run_config(folder: Path) -> dict:
-    """The run's config.yaml (yaml.safe_load: plain data only); PgnnError if it is not a YAML mapping."""
-    path = folder / "config.yaml"
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise PgnnError(f"{path}: not valid YAML ({str(exc)[:200]})") from None
-    if not isinstance(config, dict):
-        raise PgnnError(f"{path}: a run config must be a YAML mapping")
-    return config
-
-
 def load_module(run_dir_or_name: str | Path):
     """(PgnnModule in eval mode with the run's best weights, its config, its folder)."""
     from pgnn.training.module import PgnnModule
 
+    from pgnn.training.config import load_run_config
+
     folder = resolve_run(run_dir_or_name)
-    config = read_run_config(folder)
+    config = load_run_config(folder / "config.yaml")  # yaml.safe_load, resolved; old key names mapped
     module = PgnnModule(config)
     state = load_state(folder)
     try:
@@ -104,14 +93,16 @@ def export_pretrained(run_dir: str | Path, name: str, command: str) -> Path:
     metrics.json (its test metrics), command.txt (the exact command that trained it) and its parity plots."""
     from pgnn.training.module import PgnnModule
 
+    from pgnn.training.config import load_run_config, save_config
+
     run_dir = Path(run_dir)
-    config = read_run_config(run_dir)
+    config = load_run_config(run_dir / "config.yaml")
     module = PgnnModule(config)
     module.load_state_dict(load_state(run_dir))
     folder = PRETRAINED_DIR / name
     folder.mkdir(parents=True, exist_ok=True)
     export_weights(module, folder / WEIGHTS_FILE)
-    atomic_write_text(folder / "config.yaml", (run_dir / "config.yaml").read_text())
+    save_config(module.config, folder / "config.yaml")  # resolved, current key names
     atomic_write_text(folder / "metrics.json", (run_dir / "metrics.json").read_text())
     atomic_write_text(folder / "command.txt", command.strip() + "\n")
     for png in run_dir.glob("parity_*.png"):

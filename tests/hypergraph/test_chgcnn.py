@@ -44,8 +44,8 @@ def _graph(s):
 
 def _model(strategy, agg):
     torch.manual_seed(0)
-    m = build_model({"name": "chgcnn", "cutoff": 6.0, "hyperedges": TYPES, "node_dim": 12, "num_conv": 2,
-                     "strategy": strategy, "agg": agg, "hidden_dim": 16}, [TARGETS["log10_K_VRH"]])
+    m = build_model({"name": "chgcnn", "cutoff": 6.0, "hyperedges": TYPES, "hidden": 12, "num_layers": 2,
+                     "strategy": strategy, "agg": agg, "head_hidden": 16}, [TARGETS["log10_K_VRH"]])
     return m.double().eval()
 
 
@@ -65,7 +65,7 @@ def test_model_invariance(strategy, agg):
 
 
 def test_training_step_runs_and_batches():
-    m = build_model({"name": "chgcnn", "cutoff": 6.0, "node_dim": 8, "num_conv": 1}, [TARGETS["band_gap"]])
+    m = build_model({"name": "chgcnn", "cutoff": 6.0, "hidden": 8, "num_layers": 1}, [TARGETS["band_gap"]])
     batch = Batch.from_data_list([build_crystal_hypergraph(random_structure(k), cutoff=6.0) for k in range(3)])
     out = m(batch)["band_gap"]
     assert out.shape == (3,)
@@ -78,8 +78,8 @@ def test_voigt_head_gives_symmetric_tensors_and_an_invariant_prediction():
     (unrotated) tensor: it is the invariant baseline, not an equivariant model."""
     torch.manual_seed(0)
     targets = [TARGETS["elastic_tensor"], TARGETS["dielectric_tensor"], TARGETS["log10_K_VRH"]]
-    m = build_model({"name": "chgcnn-voigt", "cutoff": 6.0, "hyperedges": ["bond", "motif"], "node_dim": 8,
-                     "num_conv": 1, "hidden_dim": 8}, targets).double().eval()
+    m = build_model({"name": "chgcnn-voigt", "cutoff": 6.0, "hyperedges": ["bond", "motif"], "hidden": 8,
+                     "num_layers": 1, "head_hidden": 8}, targets).double().eval()
     s = random_structure(5)
     R = random_rotation(6)
     t = Structure(Lattice(s.lattice.matrix @ R.T), s.species, s.cart_coords @ R.T, coords_are_cartesian=True)

@@ -28,7 +28,7 @@ def _graph64(structure: Structure):
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    m = build_model({"name": "cgcnn", "cutoff": 6.0, "node_dim": 16, "num_conv": 2, "atom_embedding": "both"},
+    m = build_model({"name": "cgcnn", "cutoff": 6.0, "hidden": 16, "num_layers": 2, "atom_embedding": "both"},
                     [TARGETS["log10_K_VRH"], TARGETS["band_gap"]])
     return m.double().eval()
 

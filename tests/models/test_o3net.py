@@ -24,7 +24,7 @@ class Spec:
 
 TARGETS = [Spec("C", "elastic"), Spec("e", "piezoelectric"), Spec("eps", "dielectric"), Spec("k", "scalar")]
 RANK = {"C": 4, "e": 3, "eps": 2, "k": 0}
-SMALL = {"hidden_irreps": "4x0e+2x1o+2x2e", "num_layers": 2, "readout_mul": 2, "radial_hidden": 4, "num_basis": 4,
+SMALL = {"hidden": "4x0e+2x1o+2x2e", "num_layers": 2, "readout_mul": 2, "radial_hidden": 4, "num_basis": 4,
          "cutoff": 4.5}
 
 

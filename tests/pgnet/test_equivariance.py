@@ -12,11 +12,12 @@ import pytest
 import torch
 
 from pgnn.models.pgnet import PGNet, PGNetCore
+from pgnn.models.registry import model_options
 from pgnn.structures.standard_frame import POINT_GROUPS
 from tests.pgnet.helpers import batch_of, edge_vec, random_crystal_graph, rotate, transformed
 
 TARGETS = [("k", "scalar"), ("eps", "dielectric"), ("e", "piezoelectric"), ("C", "elastic")]
-CFG = dict(scalars=4, nonscalars=2, n_layers=2, l_max=2, cutoff=3.2, n_basis=4, radial_hidden=8, edge_copies=1,
+CFG = dict(scalars=4, nonscalars=2, num_layers=2, l_max=2, cutoff=3.2, num_basis=4, radial_hidden=8, edge_copies=1,
            max_neighbors=6)
 
 
@@ -53,7 +54,7 @@ def test_pgconv_stack_equivariant_float64(name):
     data = random_crystal_graph(seed=POINT_GROUPS.index(name))
     for edge, classes in (("harmonic", False), ("averaged", True)):
         torch.manual_seed(0)
-        core = PGNetCore(G, {**CFG, "edge": edge, "site_classes": classes}, TARGETS)
+        core = PGNetCore(G, model_options(PGNet, {**CFG, "edge": edge, "site_classes": classes}), TARGETS)
         _check_features(core, G, data, torch.float64, 1e-10)
 
 
@@ -62,7 +63,7 @@ def test_pgconv_stack_equivariant_float32(name):
     G = _group(name)
     data = random_crystal_graph(seed=7)
     torch.manual_seed(0)
-    core = PGNetCore(G, {**CFG, "edge": "harmonic"}, TARGETS)
+    core = PGNetCore(G, model_options(PGNet, {**CFG, "edge": "harmonic"}), TARGETS)
     _check_features(core, G, data, torch.float32, 1e-5)
 
 

@@ -9,7 +9,8 @@ import torch
 from pymatgen.core import Lattice, Structure
 
 from pgnn.graphs import build_crystal_graph, edge_vectors
-from pgnn.models.pgnet import PGNetCore
+from pgnn.models.pgnet import PGNet, PGNetCore
+from pgnn.models.registry import model_options
 from pgnn.nn.pg_edge_features import _wigner
 from pgnn.nn.pg_hamiltonian import PGHamiltonianBlock, orbital_basis, to_orbital_basis
 from pgnn.nn.pg_irreps import PGIrreps, get_group
@@ -53,7 +54,8 @@ def _site_block(structure: Structure, group: str, shells: str):
     """On-site block of atom 0 from the features of a random PGNet core (crystal given in the group's standard
     orientation), in the real-orbital basis."""
     torch.manual_seed(1)
-    core = PGNetCore(group, {"scalars": 6, "nonscalars": 3, "n_layers": 2, "cutoff": 4.5, "l_max": 3}, []).double()
+    options = model_options(PGNet, {"scalars": 6, "nonscalars": 3, "num_layers": 2, "cutoff": 4.5, "l_max": 3})
+    core = PGNetCore(group, options, []).double()
     data = build_crystal_graph(structure, cutoff=4.5, max_neighbors=None)
     data.pos = torch.as_tensor(structure.cart_coords)  # float64 (crystal graphs store float32)
     data.cell = torch.as_tensor(structure.lattice.matrix).unsqueeze(0)

@@ -16,7 +16,7 @@ from pgnn.structures.standard_frame import standard_frame
 from tests.pgnet.helpers import batch_of, rotate
 
 TARGETS = [("k", "scalar"), ("eps", "dielectric"), ("e", "piezoelectric"), ("C", "elastic")]
-CFG = dict(scalars=8, nonscalars=3, n_layers=2, l_max=3, cutoff=4.5, n_basis=6, radial_hidden=16,
+CFG = dict(scalars=8, nonscalars=3, num_layers=2, l_max=3, cutoff=4.5, num_basis=6, radial_hidden=16,
            max_neighbors=16, group="holohedry")
 
 

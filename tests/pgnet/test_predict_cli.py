@@ -31,7 +31,7 @@ def run_dir(tmp_path_factory):
     out = tmp / "run"
     _run(["fit", "-c", str(REPO / "configs" / "pg_piezoelectric.yaml"), "--out", str(out), "--set",
           "data.limit=16", "data.split.fractions=[0.5,0.25,0.25]", "trainer.max_epochs=1", "data.batch_size=4", f"data.cache_dir={tmp / 'cache'}",
-          "model.scalars=8", "model.nonscalars=2", "model.n_layers=2", "model.l_max=2",
+          "model.scalars=8", "model.nonscalars=2", "model.num_layers=2", "model.l_max=2",
           "data.targets=[piezoelectric_tensor]"], cwd=tmp)
     return out
 

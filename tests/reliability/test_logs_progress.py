@@ -35,7 +35,7 @@ def test_fit_to_a_log_file_writes_one_line_per_epoch(tmp_path):
         "data": {"dataset": "mp_binary_moduli_2025", "targets": ["log10_K_VRH"], "limit": 24,
                  "split": {"fractions": [0.6, 0.2, 0.2]}, "batch_size": 4, "cache_dir": str(tmp_path / "cache"),
                  "workers": 1},
-        "model": {"name": "cgcnn", "node_dim": 8, "num_conv": 1, "hidden_dim": 16, "num_gaussians": 12},
+        "model": {"name": "cgcnn", "hidden": 8, "num_layers": 1, "head_hidden": 16, "num_basis": 12},
         "optim": {"lr": 0.01},
         "trainer": {"max_epochs": 4, "enable_progress_bar": True, "enable_model_summary": False},
     }

@@ -22,7 +22,7 @@ def tiny_tensor_config(cache_dir) -> dict:
         "seed": 0,
         "data": {"dataset": "mp_elastic_2015", "targets": ["elastic_tensor"], "limit": 30,
                  "split": {"fractions": [0.6, 0.2, 0.2]}, "batch_size": 8, "cache_dir": str(cache_dir), "workers": 1},
-        "model": {"name": "pgnet", "l_max": 2, "scalars": 4, "nonscalars": 2, "n_layers": 1, "cutoff": 4.5,
+        "model": {"name": "pgnet", "l_max": 2, "scalars": 4, "nonscalars": 2, "num_layers": 1, "cutoff": 4.5,
                   "max_neighbors": 8},
         "optim": {"lr": 0.01},
         "trainer": {"max_epochs": 2, "enable_progress_bar": False, "enable_model_summary": False},

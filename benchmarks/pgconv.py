@@ -25,8 +25,9 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from pgnn.graphs import neighbor_list
 from pgnn.nn.pg_conv import PGConv
-from pgnn.nn.pg_edge_features import HarmonicEdgeFeatures, RadialBasis
-from pgnn.nn.pg_irreps import PGIrreps
+from pgnn.groups.layout import PGIrreps
+from pgnn.nn.pg_edge_features import HarmonicEdgeFeatures
+from pgnn.nn.radial import BesselBasis, polynomial_cutoff
 
 
 class E3nnConv(nn.Module):
@@ -47,7 +48,8 @@ class E3nnConv(nn.Module):
         self.irreps_mid = o3.Irreps(mid)
         self.tp = o3.TensorProduct(self.irreps_in, self.irreps_sh, self.irreps_mid, instr,
                                    shared_weights=False, internal_weights=False)
-        self.radial = RadialBasis(cutoff, n_basis)
+        self.radial = BesselBasis(cutoff, n_basis, unit_argument=True)
+        self.cutoff = cutoff
         self.mlp = nn.Sequential(nn.Linear(n_basis, hidden), nn.SiLU(), nn.Linear(hidden, self.tp.weight_numel))
         self.lin = o3.Linear(self.irreps_mid.simplify(), self.irreps_in)
         self.self_int = o3.Linear(self.irreps_in, self.irreps_in)
@@ -57,7 +59,8 @@ class E3nnConv(nn.Module):
     def forward(self, x, edge_index, edge_vec):
         src, dst = edge_index
         sh = o3.spherical_harmonics(self.irreps_sh, edge_vec, normalize=True, normalization="component")
-        w = self.mlp(self.radial(edge_vec.norm(dim=-1)))
+        r = edge_vec.norm(dim=-1)
+        w = self.mlp(self.radial(r) * polynomial_cutoff(r, self.cutoff).unsqueeze(-1))
         msg = self.tp(x[src], sh, w)
         agg = x.new_zeros(x.shape[0], msg.shape[1]).index_add_(0, dst, msg) / math.sqrt(self.avg)
         # irreps_mid is not sorted; o3.Linear on simplify() needs the sorted order

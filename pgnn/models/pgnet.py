@@ -14,7 +14,8 @@ network runs on r_standard edge vectors, so the crystal's symmetry operations ar
 rotated back to the input frame: t_input = Q^T . t_standard on every index. A crystal that fits none of the model's
 groups raises `pgnn.errors.SymmetryError` when its graph is built.
 
-Config keys (defaults in DEFAULTS): group, edge ("harmonic" | "averaged"), l_max, edge_copies, scalars,
+Config keys (defaults in DEFAULTS): group, edge ("harmonic" | "averaged" | "averaged_sh": the group average at
+harmonic cost, angular degree edge_l_max), l_max, edge_copies, edge_l_max, scalars,
 nonscalars (channels per non-trivial irrep) or hidden (a layout string, or {group: layout}), n_layers, cutoff,
 max_neighbors (shell-complete cap), n_basis, radial_hidden, atom_embedding ("learned" | "engineered" | "both"),
 site_classes (bool), symprec, tensor_scale.
@@ -29,10 +30,11 @@ from torch import nn
 from pgnn.errors import ConfigError
 from pgnn.nn.embedding import AtomEmbedding
 from pgnn.nn.pg_conv import PGConv
-from pgnn.nn.pg_edge_features import GroupAveragedEdgeFeatures, HarmonicEdgeFeatures
+from pgnn.groups.layout import PGIrreps, get_group
+from pgnn.nn.pg_edge_features import GroupAveragedEdgeFeatures, HarmonicEdgeFeatures, ProjectedHarmonicEdgeFeatures
 from pgnn.nn.pg_gate import PGGate
-from pgnn.nn.pg_irreps import PGIrreps, get_group, trivial_irrep
-from pgnn.nn.pg_readout import PGScalarReadout, PGTensorReadout, TENSOR_FORMULAS, tensor_irreps
+from pgnn.nn.pg_readout import PGScalarReadout, PGTensorReadout
+from pgnn.tensors.rotate import rotate
 
 from pgnn.graphs.pg_crystal_graph import build_pg_crystal_graph
 from pgnn.models.registry import register_model
@@ -44,6 +46,7 @@ DEFAULTS = {
     "edge": "harmonic",
     "l_max": 3,
     "edge_copies": 2,
+    "edge_l_max": 8,  # angular degree of the learned bond function of edge "averaged_sh"
     "scalars": 32,
     "nonscalars": 8,
     "hidden": None,
@@ -81,7 +84,7 @@ def hidden_layout(G, config: dict) -> PGIrreps:
         hidden = hidden.get(G.name)
     if hidden:
         return PGIrreps(G, hidden).simplify()
-    triv = trivial_irrep(G)
+    triv = G.trivial_irrep
     terms = [(config["scalars"], triv)] + [(config["nonscalars"], ir.name) for ir in G.irreps if ir.name != triv]
     return PGIrreps(G, [(m, n) for m, n in terms if m > 0])
 
@@ -98,20 +101,23 @@ class PGNetCore(nn.Module):
         G = get_group(group)
         self.group_name = G.name
         cfg = {**DEFAULTS, **config}
-        triv = trivial_irrep(G)
+        triv = G.trivial_irrep
         if cfg["edge"] == "harmonic":
             self.edge = HarmonicEdgeFeatures(G, cfg["l_max"])
         elif cfg["edge"] in ("averaged", "group_averaged"):
             self.edge = GroupAveragedEdgeFeatures(G, copies=cfg["edge_copies"], cutoff=cfg["cutoff"],
                                                   n_basis=cfg["n_basis"])
+        elif cfg["edge"] == "averaged_sh":
+            self.edge = ProjectedHarmonicEdgeFeatures(G, copies=cfg["edge_copies"], l_max=cfg["edge_l_max"],
+                                                      cutoff=cfg["cutoff"], n_basis=cfg["n_basis"])
         else:
-            raise ValueError(f"edge must be 'harmonic' or 'averaged', not {cfg['edge']!r}")
+            raise ValueError(f"edge must be 'harmonic', 'averaged' or 'averaged_sh', not {cfg['edge']!r}")
         hidden = hidden_layout(G, cfg)
         self.targets = [_target_kind(t) for t in targets]
         need = set()
         for _, kind in self.targets:
             if kind != "scalar":
-                need |= {n for _, n in tensor_irreps(G, TENSOR_FORMULAS.get(kind, kind)).terms}
+                need |= set(G.tensor_space(kind).irreps)
         last = (hidden + [(max(4, cfg["nonscalars"]), n) for n in need if hidden.count(n) == 0]).simplify()
         self.n_scalars = hidden.count(triv)
         if cfg["atom_embedding"] == "learned":
@@ -137,8 +143,7 @@ class PGNetCore(nn.Module):
             if kind == "scalar":
                 self.readouts[name] = PGScalarReadout(cur)
             else:
-                self.readouts[name] = PGTensorReadout(cur, TENSOR_FORMULAS.get(kind, kind),
-                                                      scale=float(scales.get(name, 1.0)))
+                self.readouts[name] = PGTensorReadout(cur, kind, scale=float(scales.get(name, 1.0)))
 
     def features(self, z, edge_index, edge_vec, node_class=None) -> torch.Tensor:
         """Node features [N, irreps_out.dim] after all layers."""
@@ -154,13 +159,6 @@ class PGNetCore(nn.Module):
     def forward(self, z, edge_index, edge_vec, batch, num_graphs, node_class=None) -> dict:
         x = self.features(z, edge_index, edge_vec, node_class)
         return {name: self.readouts[name](x, batch, num_graphs) for name, _ in self.targets}
-
-
-def rotate_tensor(t: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
-    """t'[b, i, j, ...] = R[b, i, a] R[b, j, b'] ... t[b, a, b', ...] for t [B, 3, ..., 3], R [B, 3, 3]."""
-    for k in range(1, t.dim()):
-        t = torch.movedim(torch.einsum("bia,b...a->b...i", R, torch.movedim(t, k, -1)), -1, k)
-    return t
 
 
 @register_model("pgnet")
@@ -227,7 +225,7 @@ class PGNet(nn.Module):
             for name, kind in self.targets:
                 val = res[name]
                 if kind != "scalar":
-                    val = rotate_tensor(val, Q[graphs].transpose(1, 2))
+                    val = rotate(val, Q[graphs].transpose(1, 2))
                 out[name] = out[name].index_copy(0, graphs, val)
         return out
 

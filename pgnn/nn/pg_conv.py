@@ -4,10 +4,12 @@
                      + 1/sqrt(avg_neighbors) sum_(p: alpha, beta -> gamma, m) sum_c W_msg^p[c, c']
                          sum_(b in N(n)) w_(p, c)(|r_nb|) sum_(i, j) U^(p)_(i j k) F^beta_j(r_nb) v^alpha_(b, c, i)
 
-with U^(p) the m-th orthonormal coupling tensor (intertwiner) of alpha (x) beta -> gamma of the group, F^beta the edge
+with U^(p) running over a complete basis of the equivariant bilinear maps alpha x beta -> gamma (`G.intertwiners`:
+every coupling copy m times every element of the commutant of gamma, so a joined complex-conjugate gamma gets both
+U_m and U_m J; dim Hom(alpha (x) beta, gamma) paths per triple), F^beta the edge
 features (a copy of irrep beta, see `pg_edge_features`), w_(p, c) learned radial weights per path and channel
 (an MLP of a Bessel basis of |r|), W_msg a channel mixing per path (the sum over paths and channels of one output
-irrep gamma is the linear "update"), W_self a channel-mixing self-interaction per irrep. When the input and output
+irrep gamma is the linear "update"), W_self a channel-mixing self-interaction per irrep and commutant element (x -> C_r x, C_0 = identity). When the input and output
 layouts are equal a residual v is added (the seed's v + sum ...).
 
 Site-symmetry classes (seed 002): with `n_classes > 0`, W_msg and W_self are chosen by the class of the receiving
@@ -38,8 +40,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from pgnn.nn.pg_edge_features import RadialBasis
-from pgnn.nn.pg_irreps import PGIrreps, coupling
+from pgnn.groups.layout import PGIrreps
+from pgnn.nn.radial import BesselBasis, polynomial_cutoff
 
 
 def _edge_slots(irreps: PGIrreps) -> tuple[list[str], np.ndarray]:
@@ -122,7 +124,7 @@ class PGConv(nn.Module):
         for a, an in enumerate(in_names):
             for b, bn in enumerate(e_names):
                 for g, gn in enumerate(out_names):
-                    U = coupling(G, an, bn, gn)
+                    U = G.intertwiners(an, bn, gn)
                     for m in range(U.shape[0]):
                         Up = np.zeros((d, d, d))
                         Up[: U.shape[1], : U.shape[2], : U.shape[3]] = U[m]
@@ -137,7 +139,7 @@ class PGConv(nn.Module):
         self.register_buffer("path_a", pa, persistent=False)
         self.register_buffer("path_b", pb, persistent=False)
         self.register_buffer("path_g", pg, persistent=False)
-        self.register_buffer("U", torch.as_tensor(np.stack(Us), dtype=torch.float64))
+        self.register_buffer("U", torch.as_tensor(np.stack(Us), dtype=torch.float64), persistent=False)
         # Regrouping of (path, output partner k) by input type, with input types grouped by channel count (e.g.
         # the scalars and the non-scalar irreps of a gated layout) so that no message is padded to the widest
         # input: per channel group h, q_index[h] (A_h, Q_h) -> p * d + k (pad P * d), q_path[h] (A_h, Q_h) -> p
@@ -186,17 +188,25 @@ class PGConv(nn.Module):
         K = max(1, self.n_classes)
         self.W_msg = nn.Parameter(torch.randn(K, P, self.cin_max, self.cout_max))
 
-        # self-interaction between equal irreps of input and output
-        si = [(in_names.index(n), g) for g, n in enumerate(out_names) if n in in_names]
+        # self-interaction between equal irreps of input and output: one weight matrix per commutant element C_r
+        si = [(in_names.index(n), g, r) for g, n in enumerate(out_names) if n in in_names
+              for r in range(G.irrep(n).commutant_dim)]
         self.register_buffer("si_in", torch.as_tensor([s[0] for s in si], dtype=torch.long), persistent=False)
         self.register_buffer("si_out", torch.as_tensor([s[1] for s in si], dtype=torch.long), persistent=False)
+        si_C = np.zeros((len(si), d, d))
         smask = np.zeros((len(si), self.cin_max, self.cout_max))
-        for s, (a, g) in enumerate(si):
-            smask[s, : cin[a], : cout[g]] = 1.0 / math.sqrt(cin[a])
+        for s, (a, g, r) in enumerate(si):
+            C = G.irrep(out_names[g]).commutant[r]
+            si_C[s, : C.shape[0], : C.shape[1]] = C
+            n_r = G.irrep(out_names[g]).commutant_dim
+            smask[s, : cin[a], : cout[g]] = 1.0 / math.sqrt(cin[a] * n_r)
+        self.si_commutant = any(r > 0 for _, _, r in si)
+        self.register_buffer("si_C", torch.as_tensor(si_C, dtype=torch.float64), persistent=False)
         self.register_buffer("smask", torch.as_tensor(smask, dtype=torch.float64), persistent=False)
         self.W_self = nn.Parameter(torch.randn(K, len(si), self.cin_max, self.cout_max))
 
-        self.radial = RadialBasis(cutoff, n_basis)
+        self.cutoff = float(cutoff)
+        self.radial = BesselBasis(cutoff, n_basis, unit_argument=True)
         self.radial_mlp = nn.Sequential(
             nn.Linear(n_basis, radial_hidden), nn.SiLU(), nn.Linear(radial_hidden, P * self.cin_max)
         )
@@ -212,7 +222,8 @@ class PGConv(nn.Module):
         xp = _take(torch.cat([x, x.new_zeros(N, 1)], dim=1), 1, self.in_idx)  # N, A, Cin, d
         fp = _take(torch.cat([edge_attr, edge_attr.new_zeros(E, 1)], dim=1), 1, self.e_idx)  # E, B, d
         T = torch.einsum("pijk,epj->epik", self.U.to(dt), fp.index_select(1, self.path_b))  # E, P, d, d
-        w = self.radial_mlp(self.radial(edge_length)).view(E, self.n_paths, self.cin_max) * self.cmask.to(dt)
+        rb = self.radial(edge_length) * polynomial_cutoff(edge_length, self.cutoff).unsqueeze(-1)
+        w = self.radial_mlp(rb).view(E, self.n_paths, self.cin_max) * self.cmask.to(dt)
         # Group the paths by input irrep a: per edge and a, one matrix product of the source features
         # (C_a x d) with all of a's edge-dependent couplings (d x Q_a), Q_a = sum of the output dims of a's paths;
         # input irreps with equal channel counts C_a are batched together (one group per distinct C_a).
@@ -246,19 +257,45 @@ class PGConv(nn.Module):
             cls = node_class if node_class is not None else torch.zeros(N, dtype=torch.long, device=x.device)
             y = agg.new_zeros(N, self.n_paths, self.cout_max, self.dmax)
             s = agg.new_zeros(N, len(self.si_in), self.cout_max, self.dmax)
-            xsi = xp.index_select(1, self.si_in)
+            xsi = self._self_input(xp)
             for k in torch.unique(cls).tolist():
                 rows = torch.nonzero(cls == k).reshape(-1)
                 y = y.index_copy(0, rows, torch.einsum("npck,pcd->npdk", agg[rows], Wm[k]))
                 s = s.index_copy(0, rows, torch.einsum("nsck,scd->nsdk", xsi[rows], Ws[k]))
         else:
             y = torch.einsum("npck,pcd->npdk", agg, Wm[0])
-            s = torch.einsum("nsck,scd->nsdk", xp.index_select(1, self.si_in), Ws[0])
+            s = torch.einsum("nsck,scd->nsdk", self._self_input(xp), Ws[0])
         out = out.index_add(1, self.path_g, y).index_add(1, self.si_out, s)
         out = out.reshape(N, -1).index_select(1, self.out_gather)
         if self.residual:
             out = out + x
         return out
+
+    def _self_input(self, xp: torch.Tensor) -> torch.Tensor:
+        """Packed input features [N, A, C, d] -> [N, S, C, d]: the input irrep of each self-interaction term,
+        times its commutant element (x_l -> sum_k x_k C_r[k, l]; the identity for real-type irreps)."""
+        xsi = xp.index_select(1, self.si_in)
+        if self.si_commutant:
+            xsi = torch.einsum("nsck,skl->nscl", xsi, self.si_C.to(xp.dtype))
+        return xsi
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Map state dicts written before the couplings came from `G.intertwiners` (they stored the packed
+        coupling tensor as `U`, possibly with the opposite sign per path, and the radial frequencies as
+        `radial.freq`): the sign of each stored path is folded into W_msg, so the layer computes the same map."""
+        old = state_dict.pop(prefix + "U", None)
+        if old is not None:
+            new = self.U.to(old.dtype)
+            if old.shape != new.shape:
+                raise RuntimeError(f"{prefix}U: stored couplings {tuple(old.shape)} do not match {tuple(new.shape)}")
+            dots = (old * new).flatten(1).sum(1) / (new * new).flatten(1).sum(1)
+            if not torch.allclose(dots.abs(), torch.ones_like(dots), atol=1e-6):
+                raise RuntimeError(f"{prefix}U: stored couplings are not the groups module's up to sign")
+            key = prefix + "W_msg"
+            if key in state_dict:
+                state_dict[key] = state_dict[key] * torch.sign(dots).to(state_dict[key].dtype).view(1, -1, 1, 1)
+        state_dict.pop(prefix + "radial.freq", None)  # the constant multiples n*pi, no longer saved
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def n_masked_parameters(self) -> int:
         """Entries of W_msg, W_self and the radial MLP's output layer that are padding (always multiplied by zero,

@@ -97,18 +97,19 @@ class ProjectedHarmonicEdgeFeatures(nn.Module):
 
     Args: group; irreps_out (default `copies` copies of every irrep of G); l_max (angular degree of the learned
     function, <= 8 is what the groups module's tests cover); cutoff (Angstrom), n_basis, hidden: the radial MLP.
-    Irreps of G absent from Y_0..Y_L (none for L >= 6 in the 32 groups) raise a ValueError.
+    The default layout leaves out irreps absent from Y_0..Y_L (for L = 8 only A1u of Oh, first at l = 9); an
+    explicit `irreps_out` with such an irrep raises a ValueError.
     """
 
     def __init__(self, group, irreps_out=None, copies: int = 2, l_max: int = 8, cutoff: float = 6.0,
                  n_basis: int = 8, hidden: int = 32) -> None:
         super().__init__()
         G = get_group(group)
-        if irreps_out is None:
-            irreps_out = PGIrreps(G, [(copies, name) for name in G.irrep_names])
-        self.irreps_out = PGIrreps(G, irreps_out)
         self.l_max, self.cutoff = int(l_max), float(cutoff)
         sh, Q = G.harmonics(range(self.l_max + 1))
+        if irreps_out is None:  # every irrep that a function band-limited to l_max can carry (A1u of Oh: l >= 9)
+            irreps_out = PGIrreps(G, [(copies, name) for name in G.irrep_names if sh.count(name)])
+        self.irreps_out = PGIrreps(G, irreps_out)
         sh_copies = sh.copies()
         # coefficient t = (output copy o, harmonic copy s of the same irrep, commutant element C_r):
         #   Z[e, t, k] = sum_j C_r[j, k] Ysub[e, s + j] = sum_m Y[e, m] K[m, t, k],  K[m, t, k] = sum_j Q[s + j, m] C_r[j, k]

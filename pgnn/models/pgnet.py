@@ -17,7 +17,8 @@ groups raises `pgnn.errors.SymmetryError` when its graph is built.
 Config keys (defaults in DEFAULTS): group, edge ("harmonic" | "averaged" | "averaged_sh": the group average at
 harmonic cost, angular degree edge_l_max), l_max, edge_copies, edge_l_max, scalars,
 nonscalars (channels per non-trivial irrep) or hidden (a layout string, or {group: layout}), n_layers, cutoff,
-max_neighbors (shell-complete cap), n_basis, radial_hidden, atom_embedding ("learned" | "engineered" | "both"),
+max_neighbors (shell-complete cap), n_basis, radial_hidden, radial_weights (how PGConv shares its radial weights:
+"path_channel" | "pair_channel" | "path"), atom_embedding ("learned" | "engineered" | "both"),
 site_classes (bool), symprec, tensor_scale.
 Forward: batch -> {target name: [B] scalars | [B, 3, ..., 3] tensors in the frame of batch.pos}.
 """
@@ -55,6 +56,7 @@ DEFAULTS = {
     "max_neighbors": 16,
     "n_basis": 8,
     "radial_hidden": 32,
+    "radial_weights": "path_channel",  # PGConv radial weights: path_channel | pair_channel | path (pgnn.nn.pg_conv)
     "atom_embedding": "learned",  # learned | engineered (a linear map of element properties) | both
     "site_classes": False,
     "symprec": 0.01,
@@ -132,7 +134,8 @@ class PGNetCore(nn.Module):
             lay = last if i == cfg["n_layers"] - 1 else hidden
             gate = PGGate(lay)
             conv = PGConv(cur, self.edge.irreps_out, gate.irreps_in, n_basis=cfg["n_basis"], cutoff=cfg["cutoff"],
-                          radial_hidden=cfg["radial_hidden"], avg_neighbors=avg, n_classes=n_classes)
+                          radial_hidden=cfg["radial_hidden"], avg_neighbors=avg, n_classes=n_classes,
+                          radial=cfg["radial_weights"])
             self.convs.append(conv)
             self.gates.append(gate)
             cur = gate.irreps_out

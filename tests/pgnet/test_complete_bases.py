@@ -102,3 +102,28 @@ def test_c4_pgconv_fits_a_target_that_needs_the_j_coupled_path(monkeypatch):
     err_old = _fit(coupling_only, x, ei, ef, length, target)
     assert err_complete < 1e-4, err_complete
     assert err_old > 0.5, err_old
+
+
+@pytest.mark.parametrize("name", POINT_GROUPS)
+def test_pgconv_radial_variants_are_equivariant(name):
+    """Every way of sharing the radial weights keeps the layer exactly equivariant (float64, random inputs)."""
+    G = point_group(name)
+    lay = PGIrreps(G, [(3 if n == G.trivial_irrep else 2, n) for n in G.irrep_names])
+    ef_layer = HarmonicEdgeFeatures(G, l_max=2).double()
+    rng = np.random.default_rng(POINT_GROUPS.index(name))
+    n, e = 5, 20
+    ei = torch.as_tensor(np.stack([rng.integers(0, n, e), rng.integers(0, n, e)]))
+    vec = torch.as_tensor(rng.standard_normal((e, 3)) * 1.5)
+    x = torch.as_tensor(rng.standard_normal((n, lay.dim)))
+    D = torch.as_tensor(lay.D())
+    for radial in ("pair_channel", "path"):
+        torch.manual_seed(0)
+        conv = PGConv(lay, ef_layer.irreps_out, lay, cutoff=4.0, n_classes=2, radial=radial).double()
+        cls = torch.as_tensor(rng.integers(0, 2, n))
+        with torch.no_grad():
+            y = conv(x, ei, ef_layer(vec), vec.norm(dim=1), cls) - x  # without the residual
+            assert y.abs().max() > 1e-3
+            for g, R in enumerate(np.asarray(G.elements)):
+                vg = vec @ torch.as_tensor(R).T
+                yg = conv(x @ D[g].T, ei, ef_layer(vg), vg.norm(dim=1), cls) - x @ D[g].T
+                assert (yg - y @ D[g].T).abs().max() < 1e-10, (radial, g)

@@ -22,8 +22,8 @@ Radial weights (`radial`):
     "path":         one weight per path, shared by the channels, w_(p, c) = w_p (folded into the edge couplings).
 
 Implementation: features are packed as [N, types, channels, partners] (zero padding). Input types are batched by
-channel and path count (one group per distinct pair, so messages are not padded to the widest type; P_h paths per
-type of group h), and with d = the largest irrep dimension
+channel count, path count and irrep dimension (one group per distinct triple, so messages are not padded to the
+widest type; P_h paths per type of group h), and with d = the largest irrep dimension
     T[e,a,i,(k,p)] = sum_j U[a,p,i,j,k] F[e,b(a,p),j]          (edge-dependent couplings of a's paths, one einsum)
     Z[e,a,c,(k,p)] = sum_i v[src(e),a,c,i] T[e,a,i,(k,p)]       (one matmul per edge and input type)
     msg            = Z * w[e,a,c,p]                              (radial weights: contiguous in p, broadcast over k)
@@ -164,20 +164,22 @@ class PGConv(nn.Module):
 
         # ---- groups of input types with equal channel and path counts (no padding of messages) -----------------
         self.channel_groups = []  # (channels C_h, types A_h, path slots P_h)
+        self.group_dims = []  # input irrep dimension of each group
         n_of = [sum(1 for p in paths if p[0] == a) for a in range(len(in_names))]
-        keys = sorted({(cin[a], n_of[a]) for a in range(len(in_names)) if n_of[a] > 0})
-        for h, (c_h, _) in enumerate(keys):
-            types = [a for a in range(len(in_names)) if (cin[a], n_of[a]) == keys[h]]
+        d_of = [self.irreps_in.irrep_dim(n) for n in in_names]
+        keys = sorted({(cin[a], n_of[a], d_of[a]) for a in range(len(in_names)) if n_of[a] > 0})
+        for h, (c_h, _, di_h) in enumerate(keys):
+            types = [a for a in range(len(in_names)) if (cin[a], n_of[a], d_of[a]) == keys[h]]
             plist = [[p for p in range(P) if paths[p][0] == a] for a in types]
             p_h = max(len(pl) for pl in plist)
-            U_h = np.zeros((len(types), p_h, d, d, d))
+            U_h = np.zeros((len(types), p_h, di_h, d, d))
             slot_b = np.full((len(types), p_h), B, dtype=np.int64)  # pad -> the zero edge slot
             slot_p = np.full((len(types), p_h), P, dtype=np.int64)  # pad -> a zero row of W_msg
             slot_g = np.full((len(types), p_h), self.n_out_types, dtype=np.int64)  # pad -> a dropped output
             rows = np.full((len(types), c_h, p_h), n_rows, dtype=np.int64)
             for la, pl in enumerate(plist):
                 for q, p in enumerate(pl):
-                    U_h[la, q] = Us[p]
+                    U_h[la, q] = Us[p][:di_h]
                     slot_b[la, q], slot_p[la, q], slot_g[la, q] = paths[p][1], p, paths[p][2]
                     for c in range(c_h):
                         rows[la, c, q] = row_of(p, c)
@@ -188,6 +190,7 @@ class PGConv(nn.Module):
                 self.register_buffer(f"{key}_{h}", torch.as_tensor(val), persistent=False)
             self.register_buffer(f"U_{h}", torch.as_tensor(U_h, dtype=torch.float64), persistent=False)
             self.channel_groups.append((int(c_h), len(types), int(p_h)))
+            self.group_dims.append(int(di_h))
 
         # channel masks and fan-in per output type
         fan_in = np.zeros(len(out_names))
@@ -267,10 +270,11 @@ class PGConv(nn.Module):
             if self.radial_mode == "path":
                 w = F.linear(hid, W_last[rows.reshape(-1)], b_last[rows.reshape(-1)])
                 fb = fb * w.view(E, a_h, p_h, 1)
-            T = torch.einsum("apijk,eapj->eaikp", getattr(self, f"U_{h}").to(dt), fb).reshape(E, a_h, d, d * p_h)
+            di = self.group_dims[h]
+            T = torch.einsum("apijk,eapj->eaikp", getattr(self, f"U_{h}").to(dt), fb).reshape(E, a_h, di, d * p_h)
             xh = xp.index_select(1, getattr(self, f"types_{h}"))
-            if c_h < self.cin_max:
-                xh = xh[:, :, :c_h]
+            if c_h < self.cin_max or di < d:
+                xh = xh[:, :, :c_h, :di]
             Z = torch.matmul(xh.index_select(0, src), T)  # E, A_h, C_h, d * P_h  (partner-major: w broadcasts over k)
             if self.radial_mode == "path_channel":
                 w = F.linear(hid, W_last[rows.reshape(-1)], b_last[rows.reshape(-1)])
@@ -353,8 +357,8 @@ class PGConv(nn.Module):
         rows = {"path_channel": slots, "pair_channel": self.n_rows,
                 "path": sum(a_h * p_h for _, a_h, p_h in self.channel_groups)}[self.radial_mode]
         counts = {
-            "coupling": sum(n_edges * a_h * p_h * d * d * d for _, a_h, p_h in self.channel_groups),
-            "message": n_edges * slots * d * d,
+            "coupling": sum(n_edges * a_h * p_h * di * d * d for (_, a_h, p_h), di in zip(self.channel_groups, self.group_dims)),
+            "message": sum(n_edges * a_h * p_h * c_h * di * d for (c_h, a_h, p_h), di in zip(self.channel_groups, self.group_dims)),
             "radial_mlp": n_edges * (self.radial_mlp[0].in_features * hidden + hidden * rows),
             "radial_multiply": 0 if self.radial_mode == "path" else n_edges * slots * d,
             "update": n_nodes * slots * Co * d + n_nodes * n_si * self.cin_max * Co * d,

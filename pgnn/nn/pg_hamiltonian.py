@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from pgnn.groups.layout import PGIrreps
+from pgnn.groups.subduction import orbital_basis  # noqa: F401  (lives in groups/; re-exported for existing imports)
 
 
 def to_orbital_basis(H: torch.Tensor, Q_rows, Q_cols) -> torch.Tensor:

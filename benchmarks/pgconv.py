@@ -26,7 +26,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from pgnn.graphs import neighbor_list
 from pgnn.nn.pg_conv import RADIAL_MODES, PGConv
 from pgnn.groups.layout import PGIrreps
-from pgnn.nn.pg_edge_features import HarmonicEdgeFeatures
+from pgnn.nn.pg_edge_features import GroupAveragedEdgeFeatures, HarmonicEdgeFeatures, ProjectedHarmonicEdgeFeatures
 from pgnn.nn.radial import BesselBasis, polynomial_cutoff
 
 
@@ -161,6 +161,23 @@ def main() -> None:
     print(f"forward+backward median of {args.repeats} (interleaved), radial={args.radial}: "
           f"PGConv {t[args.radial] * 1e3:.1f} ms, e3nn {t['e3nn'] * 1e3:.1f} ms")
     print(f"ratio PG/e3nn = {t[args.radial] / t['e3nn']:.2f}")
+    edge_features(vec, args.repeats)
+
+
+def edge_features(vec: torch.Tensor, repeats: int) -> None:
+    """Forward+backward of the Oh edge features on the same bonds: harmonic (l <= 3), group-averaged (a learned MLP
+    at all 48 images of every bond) and averaged_sh (the same group average of a function band-limited to l = 8,
+    one radial MLP per bond)."""
+    v = vec.clone().requires_grad_(True)
+    mods = {"harmonic": HarmonicEdgeFeatures("Oh", 3),
+            "averaged": GroupAveragedEdgeFeatures("Oh", copies=2, cutoff=6.0),
+            "averaged_sh": ProjectedHarmonicEdgeFeatures("Oh", copies=2, l_max=8, cutoff=6.0)}
+    fns = {k: (lambda m=m: m(v)) for k, m in mods.items()}
+    t = time_fb(fns, {k: list(m.parameters()) + [v] for k, m in mods.items()}, repeats)
+    print(f"edge features (Oh, {v.shape[0]} bonds, forward+backward): " + ", ".join(
+        f"{k} {t[k] * 1e3:.2f} ms (dim {m.irreps_out.dim})" for k, m in mods.items()))
+    print(f"edge ratio averaged_sh/averaged = {t['averaged_sh'] / t['averaged']:.3f}, "
+          f"averaged_sh/harmonic = {t['averaged_sh'] / t['harmonic']:.2f}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,10 @@ API (all arrays float64 numpy, read-only when cached; N = G.order, element order
 - ``G.coupling(a, b, c)`` -> [m, d_a, d_b, d_c] (conventions in ``coupling.py``);
   ``G.intertwiners(a, b, c)``; ``G.coupling_multiplicities`` [n, n, n]; ``G.coupling_table()`` (dict);
   ``G.coupling_paths()`` (list of (ia, ib, ic, U)); ``G.coupling_array()`` (padded array).
-- ``G.subduce(l, parity)`` -> ([(irrep, multiplicity)], Q [2l+1, 2l+1]) for e3nn's real harmonics.
+- ``G.subduce(l, parity)`` -> ([(irrep, multiplicity)], Q [2l+1, 2l+1]) for e3nn's real harmonics;
+  ``G.harmonics(ls)`` and ``G.orbital_basis("spd")`` -> (PGIrreps, Q) for stacked degrees / orbital shells.
+- ``PGIrreps(G, "8xA1g + 2xT1u")`` (or ``G.layout(...)``): immutable feature layout (dim, slices, D(), ...);
+  ``G.trivial_irrep``.
 - ``G.projector(rep, irrep)``, ``G.decompose(rep)``, ``G.multiplicities(rep)``, ``G.copies(rep, irrep)``.
 - ``G.tensor_basis(formula)`` -> (n, basis [n, 3, ..., 3]); ``G.tensor_space(formula)``.
 - ``match_point_group(rotations)`` -> (name, R, perm); ``embed(sub, super)`` -> (indices, R).
@@ -26,7 +29,8 @@ API (all arrays float64 numpy, read-only when cached; N = G.order, element order
 
 from pgnn.groups.group import PointGroup
 from pgnn.groups.irreps import Irrep
+from pgnn.groups.layout import PGIrreps
 from pgnn.groups.matching import embed, match_point_group
 from pgnn.groups.registry import canonical_name, list_groups, point_group
 
-__all__ = ["PointGroup", "Irrep", "point_group", "list_groups", "canonical_name", "match_point_group", "embed"]
+__all__ = ["PointGroup", "Irrep", "PGIrreps", "point_group", "list_groups", "canonical_name", "match_point_group", "embed"]

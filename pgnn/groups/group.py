@@ -101,6 +101,20 @@ class PointGroup:
         raise KeyError(f"{self.name} has no irrep {key!r}; irreps are {self.irrep_names}")
 
     @cached_property
+    def trivial_irrep(self) -> str:
+        """Name of the trivial (totally symmetric) irrep: one-dimensional, every matrix equal to 1."""
+        for ir in self.irreps:
+            if ir.dim == 1 and np.allclose(ir.matrices, 1.0):
+                return ir.name
+        raise RuntimeError(f"{self.name} has no trivial irrep")  # pragma: no cover - every group has one
+
+    def layout(self, terms=""):
+        """A ``PGIrreps`` feature layout of this group, e.g. ``G.layout("8xA1g + 2xT1u")``."""
+        from pgnn.groups.layout import PGIrreps
+
+        return PGIrreps(self, terms)
+
+    @cached_property
     def characters(self) -> np.ndarray:
         """[n_irreps, N] real characters per element."""
         return np.array([ir.characters for ir in self.irreps])
@@ -233,6 +247,19 @@ class PointGroup:
             self._subduction_cache[key] = (out, Q)
         out, Q = self._subduction_cache[key]
         return list(out), Q
+
+    def harmonics(self, ls):
+        """(layout, Q) of e3nn's real spherical harmonics of the degrees ``ls`` (each with parity (-1)^l, stacked
+        in order) in irreps of this group; Q block diagonal over degrees, orthogonal. See ``subduction.py``."""
+        from pgnn.groups.subduction import harmonics_subduction
+
+        return harmonics_subduction(self, ls)
+
+    def orbital_basis(self, shells: str = "spd"):
+        """(layout, Q) of atomic orbital shells (letters of "spdf") in irreps of this group. See ``subduction.py``."""
+        from pgnn.groups.subduction import orbital_basis
+
+        return orbital_basis(self, shells)
 
     # ------------------------------------------------------------------ Cartesian tensors
     def tensor_space(self, formula: str):

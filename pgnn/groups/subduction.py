@@ -7,6 +7,11 @@ improper elements. ``subduce`` returns the multiplicities and an orthogonal Q [2
     Q D^{l,p}(g) Q^T = block_diag(copies of the group's irreps, in G.irreps order)
 
 so ``Q @ sh`` maps e3nn harmonic components onto concatenated irrep components.
+
+``harmonics_subduction(G, ls)`` stacks several degrees (each l with the parity (-1)^l of Y_l) into one layout;
+``orbital_basis(G, "spd")`` does the same for atomic orbital shells s (l=0, even), p (l=1, odd), d (l=2, even),
+f (l=3, odd): orbital coefficients c in e3nn's real-harmonic order (m = -l..l per shell) map to irrep-basis
+coefficients Q @ c, and Q D_orb(g) Q^T = layout.D()[g].
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from pgnn.groups.elements import _matrices
 from pgnn.groups.harmonics import o3_rep
 from pgnn.groups.projection import decompose_rep
 
-__all__ = ["parse_parity", "rep_matrices", "subduce"]
+__all__ = ["parse_parity", "rep_matrices", "subduce", "harmonics_subduction", "orbital_basis", "SHELLS"]
+
+SHELLS = {"s": 0, "p": 1, "d": 2, "f": 3}
 
 
 def parse_parity(parity) -> int:
@@ -59,3 +66,33 @@ def subduce(group, l: int, parity) -> tuple[list, np.ndarray]:
     if not 0 <= int(l) <= MAX_L:
         raise ValueError(f"degree l={l} out of range: 0 <= l <= {MAX_L} (float64 harmonics lose exactness beyond)")
     return decompose_rep(group.irreps, rep_matrices(group, l, parity))
+
+
+def harmonics_subduction(group, ls):
+    """(layout, Q): the harmonics Y_l of the degrees ``ls`` (parity (-1)^l, stacked in order) in irreps of the
+    group. layout is a ``PGIrreps`` whose terms list, degree by degree, that degree's irreps (not merged); Q
+    [n, n] is block diagonal over the degrees and orthogonal, Q D(g) Q^T = layout.D()[g]."""
+    from pgnn.groups.layout import PGIrreps, get_group
+
+    group = get_group(group)
+    terms, blocks = [], []
+    for l in ls:
+        decomp, Q = group.subduce(int(l), 1 if int(l) % 2 == 0 else -1)
+        terms += [(int(m), name) for name, m in decomp if m > 0]
+        blocks.append(np.asarray(Q, dtype=np.float64))
+    n = sum(b.shape[0] for b in blocks)
+    big = np.zeros((n, n))
+    i = 0
+    for b in blocks:
+        big[i : i + b.shape[0], i : i + b.shape[0]] = b
+        i += b.shape[0]
+    return PGIrreps(group, terms), big
+
+
+def orbital_basis(group, shells: str = "spd"):
+    """(layout, Q) of the orbital shells (letters of "spdf", in order) in irreps of the group (see the module
+    docstring); ValueError for an unknown letter."""
+    for letter in shells:
+        if letter not in SHELLS:
+            raise ValueError(f"unknown orbital shell {letter!r}; use letters of 'spdf'")
+    return harmonics_subduction(group, [SHELLS[letter] for letter in shells])

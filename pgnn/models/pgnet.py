@@ -15,10 +15,12 @@ rotated back to the input frame: t_input = Q^T . t_standard on every index. A cr
 groups raises `pgnn.errors.SymmetryError` when its graph is built.
 
 Config keys (schema and defaults in OPTIONS; resolved once by `model_options(PGNet, config)` in `PGNet.__init__`
-and `PGNet.graph_options`, and handed resolved to each PGNetCore): group, edge ("harmonic" | "averaged"), l_max,
-edge_copies, scalars, nonscalars (channels per non-trivial irrep) or hidden (a layout string, or {group: layout}),
-num_layers, cutoff, max_neighbors (shell-complete cap), num_basis, radial_hidden, atom_embedding ("learned" |
-"engineered" | "both"), site_classes (bool), symprec, tensor_scale.
+and `PGNet.graph_options`, and handed resolved to each PGNetCore): group, edge ("harmonic" | "averaged" |
+"averaged_sh": the group average at harmonic cost, angular degree edge_l_max), l_max, edge_copies, edge_l_max,
+scalars, nonscalars (channels per non-trivial irrep) or hidden (a layout string, or {group: layout}), num_layers,
+cutoff, max_neighbors (shell-complete cap), num_basis, radial_hidden, radial_weights (how PGConv shares its radial
+weights: "path_channel" | "pair_channel" | "path"), atom_embedding ("learned" | "engineered" | "both"),
+site_classes (bool), symprec, tensor_scale.
 Forward: batch -> {target name: [B] scalars | [B, 3, ..., 3] tensors in the frame of batch.pos}.
 """
 
@@ -30,10 +32,11 @@ from torch import nn
 from pgnn.errors import ConfigError
 from pgnn.nn.embedding import AtomEmbedding
 from pgnn.nn.pg_conv import PGConv
-from pgnn.nn.pg_edge_features import GroupAveragedEdgeFeatures, HarmonicEdgeFeatures
+from pgnn.groups.layout import PGIrreps, get_group
+from pgnn.nn.pg_edge_features import GroupAveragedEdgeFeatures, HarmonicEdgeFeatures, ProjectedHarmonicEdgeFeatures
 from pgnn.nn.pg_gate import PGGate
-from pgnn.nn.pg_irreps import PGIrreps, get_group, trivial_irrep
-from pgnn.nn.pg_readout import PGScalarReadout, PGTensorReadout, TENSOR_FORMULAS, tensor_irreps
+from pgnn.nn.pg_readout import PGScalarReadout, PGTensorReadout
+from pgnn.tensors.rotate import rotate
 
 from pgnn.graphs.pg_crystal_graph import build_pg_crystal_graph
 from pgnn.models import common
@@ -54,9 +57,10 @@ def _group_name(value: str) -> str | None:
 
 OPTIONS = {
     "group": opt("holohedry", check=_group_name, doc="a point group, or holohedry (Oh or D6h per crystal)"),
-    "edge": opt("harmonic", choices=("harmonic", "averaged", "group_averaged")),
+    "edge": opt("harmonic", choices=("harmonic", "averaged", "group_averaged", "averaged_sh")),
     "l_max": opt(3, min=0),
     "edge_copies": opt(2, min=1),
+    "edge_l_max": opt(8, min=1, doc='angular degree of the learned bond function of edge "averaged_sh"'),
     "scalars": opt(32, min=1),
     "nonscalars": opt(8, min=0),
     "hidden": opt(None, str, dict, doc="layout string or {group: layout}; null: scalars + nonscalars"),
@@ -66,6 +70,8 @@ OPTIONS = {
     "max_neighbors": common.max_neighbors(16),
     "num_basis": common.num_basis(8),  # Bessel functions of the bond length
     "radial_hidden": opt(32, min=1),
+    "radial_weights": opt("path_channel", choices=("path_channel", "pair_channel", "path"),
+                          doc="how PGConv shares its radial weights (pgnn.nn.pg_conv)"),
     "atom_embedding": common.atom_embedding("learned"),
     "site_classes": opt(False),
     "symprec": opt(0.01, gt=0.0),
@@ -96,7 +102,7 @@ def hidden_layout(G, config: dict) -> PGIrreps:
         hidden = hidden.get(G.name)
     if hidden:
         return PGIrreps(G, hidden).simplify()
-    triv = trivial_irrep(G)
+    triv = G.trivial_irrep
     terms = [(config["scalars"], triv)] + [(config["nonscalars"], ir.name) for ir in G.irreps if ir.name != triv]
     return PGIrreps(G, [(m, n) for m, n in terms if m > 0])
 
@@ -117,20 +123,23 @@ class PGNetCore(nn.Module):
         if missing:
             raise TypeError(f"PGNetCore takes resolved options (model_options(PGNet, config)); missing {sorted(missing)}")
         cfg = config
-        triv = trivial_irrep(G)
+        triv = G.trivial_irrep
         if cfg["edge"] == "harmonic":
             self.edge = HarmonicEdgeFeatures(G, cfg["l_max"])
         elif cfg["edge"] in ("averaged", "group_averaged"):
             self.edge = GroupAveragedEdgeFeatures(G, copies=cfg["edge_copies"], cutoff=cfg["cutoff"],
                                                   n_basis=cfg["num_basis"])
+        elif cfg["edge"] == "averaged_sh":
+            self.edge = ProjectedHarmonicEdgeFeatures(G, copies=cfg["edge_copies"], l_max=cfg["edge_l_max"],
+                                                      cutoff=cfg["cutoff"], n_basis=cfg["num_basis"])
         else:
-            raise ValueError(f"edge must be 'harmonic' or 'averaged', not {cfg['edge']!r}")
+            raise ValueError(f"edge must be 'harmonic', 'averaged' or 'averaged_sh', not {cfg['edge']!r}")
         hidden = hidden_layout(G, cfg)
         self.targets = [_target_kind(t) for t in targets]
         need = set()
         for _, kind in self.targets:
             if kind != "scalar":
-                need |= {n for _, n in tensor_irreps(G, TENSOR_FORMULAS.get(kind, kind)).terms}
+                need |= set(G.tensor_space(kind).irreps)
         last = (hidden + [(max(4, cfg["nonscalars"]), n) for n in need if hidden.count(n) == 0]).simplify()
         self.n_scalars = hidden.count(triv)
         if cfg["atom_embedding"] == "learned":
@@ -145,7 +154,8 @@ class PGNetCore(nn.Module):
             lay = last if i == cfg["num_layers"] - 1 else hidden
             gate = PGGate(lay)
             conv = PGConv(cur, self.edge.irreps_out, gate.irreps_in, n_basis=cfg["num_basis"], cutoff=cfg["cutoff"],
-                          radial_hidden=cfg["radial_hidden"], avg_neighbors=avg, n_classes=n_classes)
+                          radial_hidden=cfg["radial_hidden"], avg_neighbors=avg, n_classes=n_classes,
+                          radial=cfg["radial_weights"])
             self.convs.append(conv)
             self.gates.append(gate)
             cur = gate.irreps_out
@@ -156,8 +166,7 @@ class PGNetCore(nn.Module):
             if kind == "scalar":
                 self.readouts[name] = PGScalarReadout(cur)
             else:
-                self.readouts[name] = PGTensorReadout(cur, TENSOR_FORMULAS.get(kind, kind),
-                                                      scale=float(scales.get(name, 1.0)))
+                self.readouts[name] = PGTensorReadout(cur, kind, scale=float(scales.get(name, 1.0)))
 
     def features(self, z, edge_index, edge_vec, node_class=None) -> torch.Tensor:
         """Node features [N, irreps_out.dim] after all layers."""
@@ -173,13 +182,6 @@ class PGNetCore(nn.Module):
     def forward(self, z, edge_index, edge_vec, batch, num_graphs, node_class=None) -> dict:
         x = self.features(z, edge_index, edge_vec, node_class)
         return {name: self.readouts[name](x, batch, num_graphs) for name, _ in self.targets}
-
-
-def rotate_tensor(t: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
-    """t'[b, i, j, ...] = R[b, i, a] R[b, j, b'] ... t[b, a, b', ...] for t [B, 3, ..., 3], R [B, 3, 3]."""
-    for k in range(1, t.dim()):
-        t = torch.movedim(torch.einsum("bia,b...a->b...i", R, torch.movedim(t, k, -1)), -1, k)
-    return t
 
 
 @register_model("pgnet")
@@ -248,7 +250,7 @@ class PGNet(nn.Module):
             for name, kind in self.targets:
                 val = res[name]
                 if kind != "scalar":
-                    val = rotate_tensor(val, Q[graphs].transpose(1, 2))
+                    val = rotate(val, Q[graphs].transpose(1, 2))
                 out[name] = out[name].index_copy(0, graphs, val)
         return out
 

@@ -6,6 +6,9 @@ Output layout `irreps_out` = s x T        +  non-trivial terms (same order)
 The first s trivial channels go through SiLU; the next n trivial channels become sigmoid gates, one per non-trivial
 irrep copy (n = number of non-trivial copies), and each copy is multiplied by its gate. A scalar times a copy
 commutes with D(g), so the gate is equivariant for every g. (1-dim non-trivial irreps are gated like the others.)
+For a joined complex-conjugate irrep the other equivariant maps of a copy (x -> J x, its commutant) are linear and
+already among the outputs of the preceding PGConv (complete intertwiner bases), so gate(s) (a + b J) x needs no
+extra weights here.
 Shapes: [N, irreps_in.dim] -> [N, irreps_out.dim].
 """
 
@@ -16,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from pgnn.nn.pg_irreps import PGIrreps
+from pgnn.groups.layout import PGIrreps
 
 
 class PGGate(nn.Module):

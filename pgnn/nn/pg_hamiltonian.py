@@ -1,9 +1,9 @@
 """Symmetry-adapted Hamiltonian blocks (seed 003, section 3): matrices between atomic-orbital bases that transform
 exactly under a point group G.
 
-Orbitals. `orbital_basis(G, "spd")` gives the layout of the orbitals s (l=0, even), p (l=1, odd), d (l=2, even),
-f (l=3, odd) subduced into G-irreps, and the orthogonal Q [n_orb, n_orb] from e3nn's real-spherical-harmonic
-orbital order (per shell m = -l..l) to that irrep basis: Q D_orb(g) Q^T = D_layout(g).
+Orbitals. `G.orbital_basis("spd")` (`pgnn.groups.subduction.orbital_basis`) gives the layout of the orbitals s, p,
+d, f subduced into G-irreps, and the orthogonal Q [n_orb, n_orb] from e3nn's real-spherical-harmonic orbital order
+(per shell m = -l..l) to that irrep basis: Q D_orb(g) Q^T = D_layout(g).
 
 Blocks. `PGHamiltonianBlock(irreps_in, rows, cols)` maps G-irrep features x [M, irreps_in.dim] (node features for
 on-site blocks, pair features for hopping blocks) to blocks H [M, rows.dim, cols.dim] in the irrep bases:
@@ -29,20 +29,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from pgnn.nn.pg_edge_features import harmonics_subduction
-from pgnn.nn.pg_irreps import PGIrreps
-
-SHELLS = {"s": 0, "p": 1, "d": 2, "f": 3}
-
-
-def orbital_basis(group, shells: str = "spd") -> tuple[PGIrreps, np.ndarray]:
-    """(layout, Q): the orbitals of `shells` (letters of s, p, d, f, in order) in G-irreps. Q [n, n] is block
-    diagonal over shells and orthogonal; orbital coefficients c (e3nn real-harmonic order per shell) map to
-    irrep-basis coefficients Q @ c."""
-    for letter in shells:
-        if letter not in SHELLS:
-            raise ValueError(f"unknown orbital shell {letter!r}; use letters of 'spdf'")
-    return harmonics_subduction(group, [SHELLS[letter] for letter in shells])
+from pgnn.groups.layout import PGIrreps
+from pgnn.groups.subduction import orbital_basis  # noqa: F401  (lives in groups/; re-exported for existing imports)
 
 
 def to_orbital_basis(H: torch.Tensor, Q_rows, Q_cols) -> torch.Tensor:
@@ -57,7 +45,7 @@ class PGHamiltonianBlock(nn.Module):
 
     Args:
         irreps_in: PGIrreps (or string) of the features.
-        rows, cols: PGIrreps of the two orbital bases (e.g. `orbital_basis(G, "spd")[0]`).
+        rows, cols: PGIrreps of the two orbital bases (e.g. `G.orbital_basis("spd")[0]`).
         symmetric: with rows == cols, return (H + H^T) / 2 (a real symmetric on-site block; still equivariant).
     forward(x [M, irreps_in.dim]) -> H [M, rows.dim, cols.dim].
     """
@@ -105,11 +93,7 @@ class PGHamiltonianBlock(nn.Module):
     @staticmethod
     def _blocks(irreps: PGIrreps) -> list[tuple[str, int]]:
         """(irrep name, start) of every irrep copy of a layout."""
-        out = []
-        for (mul, name), sl in zip(irreps.terms, irreps.slices()):
-            d = irreps.irrep_dim(name)
-            out += [(name, sl.start + c * d) for c in range(mul)]
-        return out
+        return irreps.copies()
 
     def matrix(self, dtype=None) -> torch.Tensor:
         """The linear map as M [rows, cols, in]: H = einsum("ijk,mk->mij", M, x)."""

@@ -4,10 +4,10 @@
 [N, irreps_in.dim] -> [B]. Invariant under G by construction.
 
 `PGTensorReadout`: the Cartesian tensor space with an index symmetry (e.g. "ij=ji") is a representation of G,
-t -> (R_g (x) ... (x) R_g) t. It is decomposed once (float64, `pg_decompose`) into G-irreps with an orthonormal
-basis B (3^r, dim_T): T(g) B = B D_T(g). Node features are averaged per graph; for each irrep alpha the pooled
-alpha-channels are mapped linearly (channel mixing only, so it commutes with D^alpha) onto the alpha-copies of the
-tensor space; the Cartesian tensor is B @ coefficients. Hence t(g . crystal) = T(g) t(crystal) for every g in G, and
+t -> (R_g (x) ... (x) R_g) t. The groups module decomposes it into G-irreps (`G.tensor_space(formula).irrep_basis`,
+orthonormal B (3^r, dim_T): T(g) B = B D_T(g)). Node features are averaged per graph; for each irrep alpha the pooled
+alpha-channels are mapped linearly onto the alpha-copies of the tensor space by every equivariant map (channel
+mixing, and for a joined complex-conjugate pair also x -> J x with J its commutant, so all commute with D^alpha); the Cartesian tensor is B @ coefficients. Hence t(g . crystal) = T(g) t(crystal) for every g in G, and
 for a crystal whose own point group H is a subgroup of G (in the standard setting) the pooled features are
 H-invariant, so t is H-invariant: Neumann's principle holds by construction, with no symmetrisation step.
 A learned bias (with a gain of 10, see `bias_gain`) is added on the trivial components only (a G-invariant tensor).
@@ -16,42 +16,14 @@ Output: [B, 3, ..., 3] in the standard setting of G.
 
 from __future__ import annotations
 
-import itertools
 import math
-from functools import reduce
 
 import numpy as np
 import torch
 from torch import nn
 
-from pgnn.groups.tensors import index_symmetrizer, parse_formula
-from pgnn.nn.pg_decompose import decompose
-from pgnn.nn.pg_irreps import PGIrreps, get_group
-
-TENSOR_FORMULAS = {
-    "vector": "i",
-    "dielectric": "ij=ji",
-    "piezoelectric": "ijk=ikj",
-    "elastic": "ijkl=jikl=ijlk=klij",
-}
-
-
-def tensor_space(formula: str) -> tuple[int, np.ndarray]:
-    """(rank, V): orthonormal basis V (3^rank, k) of the tensors with the index symmetry of `formula`.
-
-    `formula` is a kind in TENSOR_FORMULAS or an index formula such as "ijk=ikj" (row-major flattening).
-    """
-    r, perms = parse_formula(TENSOR_FORMULAS.get(formula, formula))
-    S = index_symmetrizer(r, perms)
-    w, U = np.linalg.eigh((S + S.T) / 2)
-    return r, U[:, w > 0.5]
-
-
-def tensor_representation(group, rank: int) -> np.ndarray:
-    """(order, 3^rank, 3^rank): R_g (x) ... (x) R_g for every element (polar tensors)."""
-    G = get_group(group)
-    Rs = np.asarray(G.elements, dtype=np.float64)
-    return np.stack([reduce(np.kron, [R] * rank) if rank else np.ones((1, 1)) for R in Rs])
+from pgnn.groups.layout import PGIrreps
+from pgnn.nn.pooling import graph_mean
 
 
 class PGScalarReadout(nn.Module):
@@ -71,20 +43,7 @@ class PGScalarReadout(nn.Module):
 
     def forward(self, x: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
         per_atom = self.mlp(x[:, self.idx]).squeeze(-1)
-        return _mean_pool(per_atom.unsqueeze(-1), batch, num_graphs).squeeze(-1)
-
-
-def _mean_pool(x: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
-    s = x.new_zeros(num_graphs, x.shape[1]).index_add_(0, batch, x)
-    n = x.new_zeros(num_graphs).index_add_(0, batch, torch.ones_like(batch, dtype=x.dtype))
-    return s / n.clamp(min=1).unsqueeze(-1)
-
-
-def tensor_irreps(group, formula: str) -> PGIrreps:
-    """G-irreps of a Cartesian tensor space (e.g. Oh, "dielectric" -> 1xA1g + 1xEg + 1xT2g)."""
-    r, V = tensor_space(formula)
-    lay, _ = decompose(group, tensor_representation(group, r), subspace=V)
-    return lay
+        return graph_mean(per_atom.unsqueeze(-1), batch, num_graphs).squeeze(-1)
 
 
 class PGTensorReadout(nn.Module):
@@ -101,8 +60,10 @@ class PGTensorReadout(nn.Module):
     def __init__(self, irreps_in: PGIrreps, formula: str, scale: float = 1.0, allow_missing: bool = False) -> None:
         super().__init__()
         G = irreps_in.group
-        self.rank, V = tensor_space(formula)
-        self.tensor_irreps, B = decompose(G, tensor_representation(G, self.rank), subspace=V)
+        space = G.tensor_space(formula)
+        self.rank = space.rank
+        self.tensor_irreps = PGIrreps(G, [(m, n) for n, m in space.irrep_terms])
+        B = space.irrep_basis.T  # (3^rank, dim_T): tensor = B @ coefficients, coefficients in tensor_irreps order
         self.scale = float(scale)
         in_names, in_idx = irreps_in.pack_index()
         triv = irreps_in.trivial
@@ -139,6 +100,18 @@ class PGTensorReadout(nn.Module):
         self.register_buffer("bias_mask", torch.as_tensor(bias_mask, dtype=torch.float64),
                              persistent=False)
         self.W = nn.Parameter(torch.randn(n_terms, cmax, mmax))
+        # Joined complex-conjugate irreps (commutant dimension 2) have a second equivariant map per channel pair,
+        # x -> J x: its weights W_commutant exist only where such a term occurs (groups with real-type irreps only,
+        # e.g. Oh and D6h, keep the parameters they always had).
+        J = np.zeros((n_terms, self.dmax, self.dmax))
+        for t, (m, n) in enumerate(self.tensor_irreps.terms):
+            ir = G.irrep(n)
+            if ir.commutant_dim > 1 and t_of_in[t] >= 0:
+                J[t, : ir.dim, : ir.dim] = ir.commutant[1]
+        self.has_commutant = bool(np.any(J))
+        if self.has_commutant:
+            self.register_buffer("J", torch.as_tensor(J, dtype=torch.float64), persistent=False)
+            self.W_commutant = nn.Parameter(torch.randn(n_terms, cmax, mmax))
         self.bias = nn.Parameter(torch.zeros(n_terms, mmax, self.dmax))
         # The invariant bias carries the mean tensor, of order 1 in normalized units (e.g. the isotropic part of a
         # dielectric or elastic tensor); Adam moves a parameter by about lr per step whatever its gradient, so a
@@ -146,13 +119,16 @@ class PGTensorReadout(nn.Module):
         self.bias_gain = 10.0
         flat = np.array([np.ravel_multi_index(ix, (n_terms, mmax, self.dmax)) for ix in coef_index], dtype=np.int64)
         self.register_buffer("coef_gather", torch.as_tensor(flat), persistent=False)
-        self.register_buffer("B", torch.as_tensor(B, dtype=torch.float64))
+        self.register_buffer("B", torch.tensor(B, dtype=torch.float64))
 
     def forward(self, x: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
-        pooled = _mean_pool(x, batch, num_graphs)  # B, dim
+        pooled = graph_mean(x, batch, num_graphs)  # B, dim
         packed = torch.cat([pooled, pooled.new_zeros(num_graphs, 1)], dim=1)[:, self.in_idx]  # B, A, C, d
         per_term = packed[:, self.type_in]  # B, T, C, d
         coef = torch.einsum("btck,tcm->btmk", per_term, self.W.to(x.dtype) * self.mask.to(x.dtype))
+        if self.has_commutant:  # x_l -> sum_k x_k J[k, l] on the joined complex terms (J = 0 elsewhere)
+            per_term_J = torch.einsum("btck,tkl->btcl", per_term, self.J.to(x.dtype))
+            coef = coef + torch.einsum("btck,tcm->btmk", per_term_J, self.W_commutant.to(x.dtype) * self.mask.to(x.dtype))
         coef = coef + self.bias_gain * self.bias.to(x.dtype) * self.bias_mask.to(x.dtype)
         coef = coef.reshape(num_graphs, -1)[:, self.coef_gather]  # B, dim_T in tensor-layout order
         t = coef @ self.B.to(x.dtype).T * self.scale

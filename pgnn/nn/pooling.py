@@ -10,8 +10,10 @@ def graph_sum(x: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Te
     return x.new_zeros((num_graphs,) + x.shape[1:]).index_add_(0, batch, x)
 
 
-def graph_mean(x: torch.Tensor, batch: torch.Tensor, num_graphs: int) -> torch.Tensor:
-    """x [N, F], batch [N] -> [num_graphs, F] average over each graph's nodes."""
+def graph_mean(x: torch.Tensor, batch: torch.Tensor | None, num_graphs: int) -> torch.Tensor:
+    """x [N, F], batch [N] (None: one graph) -> [num_graphs, F] average over each graph's nodes."""
+    if batch is None:
+        return x.mean(0, keepdim=True)
     counts = torch.bincount(batch, minlength=num_graphs).clamp_min(1).to(x.dtype)
     return graph_sum(x, batch, num_graphs) / counts.view(-1, *([1] * (x.dim() - 1)))
 

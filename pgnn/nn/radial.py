@@ -26,18 +26,36 @@ class GaussianBasis(nn.Module):
 
 
 class BesselBasis(nn.Module):
-    """sqrt(2/c) sin(k pi d / c) / d, k = 1..num (DimeNet / NequIP), d [E] -> [E, num]; `trainable` frequencies."""
+    """sqrt(2/c) sin(k pi d / c) / d, k = 1..num (DimeNet / NequIP), d [E] -> [E, num]; `trainable` frequencies.
 
-    def __init__(self, cutoff: float, num: int = 8, trainable: bool = False):  # cutoff (Angstrom): from the model
+    The one radial basis of the package (times `polynomial_cutoff` for a smooth envelope). `unit_argument=True`
+    evaluates the same function as sin((k pi) (d / c)) with the multiples k pi kept in float64 (not trained, not
+    saved): the float rounding the point-group layers have always used, so their trained models keep predicting
+    the same numbers; the default evaluates sin((k pi / c) d) as the O(3) layers always have.
+    """
+
+    def __init__(self, cutoff: float, num: int = 8, trainable: bool = False, unit_argument: bool = False):
+        # cutoff (Angstrom): from the model
         super().__init__()
+        self.cutoff = float(cutoff)
+        self.num = num
+        self.unit_argument = bool(unit_argument)
+        if self.unit_argument:
+            if trainable:
+                raise ValueError("unit_argument=True has fixed frequencies")
+            self.freqs = None
+            self.register_buffer("multiples", torch.arange(1, num + 1, dtype=torch.float64) * math.pi,
+                                 persistent=False)
+            return
         freqs = torch.arange(1, num + 1, dtype=torch.get_default_dtype()) * math.pi / cutoff
         self.freqs = nn.Parameter(freqs) if trainable else None
         if not trainable:
             self.register_buffer("fixed_freqs", freqs)
-        self.cutoff = float(cutoff)
-        self.num = num
 
     def forward(self, d: torch.Tensor) -> torch.Tensor:
+        if self.unit_argument:
+            arg = self.multiples.to(d.dtype) * (d.unsqueeze(-1) / self.cutoff)
+            return math.sqrt(2.0 / self.cutoff) * torch.sin(arg) / d.unsqueeze(-1).clamp_min(1e-9)
         freqs = self.freqs if self.freqs is not None else self.fixed_freqs
         d = d.unsqueeze(-1).clamp_min(1e-9)
         return math.sqrt(2.0 / self.cutoff) * torch.sin(freqs * d) / d

@@ -16,19 +16,12 @@ import torch
 from e3nn import o3
 from torch import nn
 
+from pgnn.nn.pooling import graph_mean
 from pgnn.tensors.irreducible import basis
 from pgnn.tensors.kinds import tensor_kind
 
 
-def mean_pool(x: torch.Tensor, batch: torch.Tensor | None, num_graphs: int) -> torch.Tensor:
-    """[N, D] node features -> [B, D] per-graph means (batch [N] graph index; None = one graph)."""
-    if batch is None:
-        return x.mean(0, keepdim=True)
-    out = torch.zeros(num_graphs, x.shape[1], dtype=x.dtype, device=x.device)
-    out.index_add_(0, batch, x)
-    count = torch.zeros(num_graphs, dtype=x.dtype, device=x.device)
-    count.index_add_(0, batch, torch.ones_like(batch, dtype=x.dtype))
-    return out / count.clamp_min(1).unsqueeze(1)
+mean_pool = graph_mean  # the one mean pooling (pgnn.nn.pooling), under the name this module's callers use
 
 
 class ScalarReadout(nn.Module):

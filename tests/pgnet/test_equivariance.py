@@ -52,9 +52,10 @@ def _check_features(core, G, data, dtype, tol):
 def test_pgconv_stack_equivariant_float64(name):
     G = _group(name)
     data = random_crystal_graph(seed=POINT_GROUPS.index(name))
-    for edge, classes in (("harmonic", False), ("averaged", True)):
+    for edge, classes in (("harmonic", False), ("averaged", True), ("averaged_sh", False)):
         torch.manual_seed(0)
-        core = PGNetCore(G, model_options(PGNet, {**CFG, "edge": edge, "site_classes": classes}), TARGETS)
+        core = PGNetCore(G, model_options(PGNet, {**CFG, "edge": edge, "site_classes": classes, "edge_l_max": 6}),
+                         TARGETS)
         _check_features(core, G, data, torch.float64, 1e-10)
 
 

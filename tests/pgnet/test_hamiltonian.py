@@ -11,9 +11,21 @@ from pymatgen.core import Lattice, Structure
 from pgnn.graphs import build_crystal_graph, edge_vectors
 from pgnn.models.pgnet import PGNet, PGNetCore
 from pgnn.models.registry import model_options
-from pgnn.nn.pg_edge_features import _wigner
-from pgnn.nn.pg_hamiltonian import PGHamiltonianBlock, orbital_basis, to_orbital_basis
-from pgnn.nn.pg_irreps import PGIrreps, get_group
+from pgnn.groups.layout import PGIrreps, get_group
+from pgnn.groups.subduction import orbital_basis
+from pgnn.nn.pg_hamiltonian import PGHamiltonianBlock, to_orbital_basis
+
+
+def _wigner(l: int, R: np.ndarray) -> np.ndarray:
+    """e3nn's real Wigner matrices of Y_l for O(3) matrices R [N, 3, 3] (Y_l(R x) = W Y_l(x)), fitted on random
+    points with e3nn itself: an independent check of the groups module's numpy harmonics."""
+    from e3nn import o3
+
+    X = torch.as_tensor(np.random.default_rng(0).standard_normal((4 * l + 8, 3)))
+    Y = o3.spherical_harmonics(l, X, normalize=True, normalization="component").numpy()
+    YR = o3.spherical_harmonics(l, torch.einsum("gab,nb->gna", torch.as_tensor(np.array(R)), X), normalize=True,
+                                normalization="component").numpy()
+    return np.einsum("gna,bn->gab", YR, np.linalg.pinv(Y))
 
 
 @pytest.mark.parametrize("name", ["Oh", "D6h", "C4", "Th", "C3i", "D2d", "Cs"])

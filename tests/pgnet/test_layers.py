@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from functools import reduce
+
 import numpy as np
 import pytest
 import torch
 
 from pgnn.errors import ConfigError
 from pgnn.groups import point_group
-from pgnn.nn.pg_decompose import decompose
-from pgnn.structures.standard_frame import POINT_GROUPS
+from pgnn.groups.layout import PGIrreps
+from pgnn.groups.tensors import ALIASES
 from pgnn.nn.pg_gate import PGGate
-from pgnn.nn.pg_irreps import PGIrreps
-from pgnn.nn.pg_readout import TENSOR_FORMULAS, tensor_irreps, tensor_representation, tensor_space
+from pgnn.nn.pg_readout import PGTensorReadout
+from pgnn.structures.standard_frame import POINT_GROUPS
 
 
 def test_layout_parsing_and_slices():
@@ -29,20 +31,29 @@ def test_layout_parsing_and_slices():
     assert np.allclose(np.einsum("gij,gkj->gik", D, D), np.eye(lay.dim))
 
 
+def test_layout_is_an_immutable_value():
+    lay = PGIrreps("Oh", "2xA1g + T1u")
+    with pytest.raises(AttributeError):
+        lay.terms = ()
+    assert lay == point_group("Oh").layout("2xA1g + 1xT1u") and hash(lay) == hash(PGIrreps("m-3m", str(lay)))
+    assert lay + "Eg" == PGIrreps("Oh", "2xA1g + T1u + Eg") and lay.dim == 5
+
+
 @pytest.mark.parametrize("name", POINT_GROUPS)
 def test_tensor_read_out_tables_match_neumann_counts(name):
-    """The trivial-irrep multiplicity of each tensor space equals the groups module's count of independent
-    components (Nye's tables), and the decomposition basis intertwines exactly."""
+    """The read-out's tensor layout (from G.tensor_space) has as many trivial copies as Neumann's principle allows
+    independent components (Nye's tables), and its basis intertwines the Cartesian action with the irreps."""
     G = point_group(name)
-    for kind, formula in TENSOR_FORMULAS.items():
-        r, V = tensor_space(formula)
-        lay, B = decompose(G, tensor_representation(G, r), subspace=V)
-        assert lay.dim == V.shape[1]
-        M = tensor_representation(G, r)
-        assert np.abs(np.einsum("gab,bk->gak", M, B) - np.einsum("ak,gkl->gal", B, lay.D())).max() < 1e-10
-        assert np.abs(B.T @ B - np.eye(lay.dim)).max() < 1e-10
-        n_allowed, _ = G.tensor_basis(formula)
-        assert tensor_irreps(G, formula).count(lay.trivial) == n_allowed, (kind, name)
+    for kind in ("vector", "dielectric", "piezoelectric", "elastic"):
+        lay = PGIrreps(G, "".join(f"+{len(G.irreps)}x{n}" for n in G.irrep_names)[1:])
+        ro = PGTensorReadout(lay, kind)
+        B = ro.B.numpy()
+        r = ro.rank
+        M = np.stack([reduce(np.kron, [R] * r) for R in np.asarray(G.elements)])  # R (x) ... (x) R
+        D = ro.tensor_irreps.D()
+        assert np.abs(np.einsum("gab,bk->gak", M, B) - np.einsum("ak,gkl->gal", B, D)).max() < 1e-10
+        assert np.abs(B.T @ B - np.eye(ro.tensor_irreps.dim)).max() < 1e-10
+        assert ro.tensor_irreps.count(G.trivial_irrep) == G.tensor_basis(ALIASES[kind])[0], (kind, name)
 
 
 def test_gate_is_equivariant():

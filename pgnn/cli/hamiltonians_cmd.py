@@ -22,6 +22,7 @@ def make_command(
     all_crystals: bool = typer.Option(False, "--all", help="Keep metals too (default: band gap > 0, or a "
                                                            "non-metal element when no gap is recorded)."),
     limit: Optional[int] = typer.Option(None, help="Compute only the first N crystals (m-3m first)."),
+    ids: Optional[str] = typer.Option(None, help="Comma-separated record ids to compute, in this order."),
     radius: Optional[float] = typer.Option(None, help="tblite: inscribed radius of the supercell (Angstrom)."),
     supercell_atoms: Optional[int] = typer.Option(None, help="tblite: most atoms in the supercell."),
     kmesh: Optional[int] = typer.Option(None, help="pyscf: n for an n x n x n k-mesh."),
@@ -49,7 +50,8 @@ def make_command(
         if basis is not None:
             options["basis"] = basis
     entries, bad = select_crystals([d for d in data.split(",") if d], max_atoms=max_atoms,
-                                   insulators=not all_crystals, limit=limit)
+                                   insulators=not all_crystals, limit=limit,
+                                   ids=[i for i in (ids or "").split(",") if i] or None)
     done, skipped = build(entries, out, engine, options, workers=workers, retry_skipped=retry_skipped)
     summary = pack(out, name, ids=[e.id for e in entries])
     summary.update(data=data, engine=engine, selected=len(entries), unreadable=len(bad),

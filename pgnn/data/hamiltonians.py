@@ -31,11 +31,11 @@ def _safe_id(cid: str) -> str:
 
 
 def select_crystals(data: list[str], max_atoms: int = 8, insulators: bool = True, first_point_group: str = "m-3m",
-                    limit: int | None = None):
+                    limit: int | None = None, ids: list[str] | None = None):
     """(entries, skipped) from bundled dataset names / paths, deduplicated by id, primitive cells with at most
     ``max_atoms`` atoms; with ``insulators`` keep records with band_gap_eV > 0, or, without a band gap field, with
     at least one non-metal element. Order: ``first_point_group`` crystals first, then those with a known gap,
-    then by id."""
+    then by id; ``ids`` keeps only those, in that order."""
     from pgnn.data.dataset import read_entries
 
     seen, chosen, skipped = set(), [], []
@@ -61,6 +61,11 @@ def select_crystals(data: list[str], max_atoms: int = 8, insulators: bool = True
             chosen.append(e)
     chosen.sort(key=lambda e: (e.fields.get("point_group") != first_point_group,
                                e.fields.get("band_gap_eV") is None, e.id))
+    if ids:
+        by_id = {e.id: e for e in chosen}
+        missing = [i for i in ids if i not in by_id]
+        skipped += [(i, "not among the selected crystals of the data") for i in missing]
+        chosen = [by_id[i] for i in ids if i in by_id]
     return (chosen[:limit] if limit else chosen), skipped
 
 
@@ -83,9 +88,51 @@ def crystal_record(entry, blocks, info: dict) -> dict:
         "n_atoms": len(st), "band_gap_eV_source": entry.fields.get("band_gap_eV"),
         "float32_band_error": band_errors(e32, e64, info["homo_eV"]),
         "S_min_eig_random_k": smin, "n_R": int(len(blocks.R)),
+        "d_onsite": d_onsite_levels(blocks),
     }
     rec.update({k_: v for k_, v in info.items()})
     return rec
+
+
+def d_onsite_levels(blocks, symprec: float = 1e-3) -> list[dict]:
+    """For every atom with a d shell: its site symmetry and the eigenvalues (eV) of the d-d part of the on-site
+    block H_aa(0), with the e_g - t_2g splitting when the levels group 2 + 3 (an O_h or T_d site)."""
+    import spglib
+
+    frac = blocks.positions @ np.linalg.inv(blocks.cell)
+    try:
+        sites = spglib.get_symmetry_dataset((blocks.cell, frac, blocks.numbers), symprec=symprec).site_symmetry_symbols
+    except Exception:
+        sites = ["?"] * len(blocks.numbers)
+    off = blocks.orbital_offsets()
+    r0 = blocks.r_index([0, 0, 0])
+    out = []
+    for a, z in enumerate(blocks.numbers):
+        basis = blocks.bases[int(z)]
+        o = off[a]
+        for sh in basis.shells:
+            if sh.l == 2:
+                d = blocks.H[r0, o:o + 5, o:o + 5]
+                s_ = blocks.S[r0, o:o + 5, o:o + 5]
+                import scipy.linalg
+
+                ev = scipy.linalg.eigh(d, s_, eigvals_only=True)
+                rec = {"atom": a, "element": basis.element, "shell": sh.label, "site_symmetry": str(sites[a]),
+                       "levels_eV": [float(x) for x in ev]}
+                lo2, hi3 = ev[1] - ev[0], ev[4] - ev[2]
+                lo3, hi2 = ev[2] - ev[0], ev[4] - ev[3]
+                if ev[4] - ev[0] < 1e-3:
+                    rec["split"] = "degenerate (5)"
+                elif max(lo2, hi3) < 1e-3 * max(1.0, ev[4] - ev[0]) or max(lo3, hi2) < 1e-3 * max(1.0, ev[4] - ev[0]):
+                    if max(lo3, hi2) <= max(lo2, hi3):  # t2g below e_g (octahedral)
+                        rec["split"] = "t2g(3) < eg(2)"
+                    else:
+                        rec["split"] = "eg(2) < t2g(3)"
+                    rec["eg_minus_t2g_eV"] = float(np.mean(ev[3:]) - np.mean(ev[:3])) if rec["split"][0] == "t" \
+                        else float(np.mean(ev[:2]) - np.mean(ev[2:]))
+                out.append(rec)
+            o += 2 * sh.l + 1
+    return out
 
 
 def _work(args):

@@ -22,8 +22,8 @@ from pgnn.hamiltonians.supercell import blocks_from_supercell, commensurate_kpoi
 __all__ = ["pyscf_blocks", "DEFAULTS"]
 
 HARTREE = 27.211386245988
-DEFAULTS = {"basis": "gth-szv", "pseudo": "gth-pbe", "xc": "pbe", "kmesh": 2, "max_atoms": 12, "max_cycle": 60,
-            "conv_tol": 1e-7, "smearing_eV": 0.0, "ke_cutoff_Eh": None, "density_fit": True}
+DEFAULTS = {"basis": "gth-szv-molopt-sr", "pseudo": "gth-pbe", "xc": "pbe", "kmesh": 2, "max_atoms": 12, "max_cycle": 60,
+            "conv_tol": 1e-7, "smearing_eV": 0.0, "ke_cutoff_Eh": 80.0, "density_fit": True}
 INSTALL = "pip install 'pgnn[dft]'  (or: pip install pyscf)"
 
 

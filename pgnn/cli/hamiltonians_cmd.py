@@ -64,5 +64,21 @@ def make_command(
         typer.echo(f"  skipped {s['id']}: {s['reason']}")
 
 
+@ham_app.command("pack")
+def pack_command(
+    out: Path = typer.Argument(..., help="A build folder of `pgnn hamiltonians make` (crystals/, skipped/)."),
+    name: str = typer.Option(..., help="Name of the shards and records file."),
+    dest: Optional[Path] = typer.Option(None, help="Where to write them (default: the build folder)."),
+) -> None:
+    """Pack the crystals computed so far (e.g. of an interrupted build) into shards and a records file."""
+    from pgnn.data.hamiltonians import pack
+    from pgnn.errors import PgnnError
+
+    if not (out / "crystals").is_dir():
+        raise PgnnError(f"{out}: not a Hamiltonian build folder (no crystals/)")
+    s = pack(out, name, dest)
+    typer.echo(f"{s['n']} crystals in {len(s['shards'])} shards ({s['bytes'] / 1e6:.2f} MB), {s['skipped']} skipped")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(ham_app, name="hamiltonians")

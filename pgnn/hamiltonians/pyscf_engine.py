@@ -85,7 +85,16 @@ def pyscf_blocks(cell, positions, numbers, source: str = "", **options) -> tuple
         from pyscf.pbc.scf.addons import smearing_
 
         mf = smearing_(mf, sigma=float(opt["smearing_eV"]) / HARTREE, method="fermi")
-    mf.kernel()
+    errors = []
+    for guess in ("minao", "1e"):  # minao (and atom) have no guess for some MOLOPT semicore bases (Sc, ...)
+        mf.init_guess = guess
+        try:
+            mf.kernel()
+            break
+        except Exception as exc:  # pyscf raises plain IndexError / RuntimeError / LinAlgError from deep inside
+            errors.append(f"{guess} guess: {type(exc).__name__}: {exc}")
+    else:
+        raise HamiltonianError(source, "pyscf failed: " + "; ".join(errors))
     if not mf.converged:
         raise ConvergenceError(source, f"pyscf SCF did not converge in {opt['max_cycle']} cycles")
     t_engine = time.perf_counter() - t0

@@ -87,11 +87,13 @@ def commensurate_kpoints(M: np.ndarray) -> np.ndarray:
     return k
 
 
-def blocks_from_supercell(cell, positions, M, F, S, offsets, tie_tol: float = 1e-4):
+def blocks_from_supercell(cell, positions, M, F, S, offsets, tie_tol: float = 1e-4, stats: dict | None = None):
     """Dense (R [nR, 3], H [nR, n, n], S [nR, n, n]) of the input cell from supercell matrices F, S.
 
     F, S: [n_sc_orb, n_sc_orb] in supercell atom order (t, a); offsets: [N + 1] orbital offsets of one cell.
-    Every block class is assigned to its minimum image(s); equidistant images share the block equally."""
+    Every block class is assigned to its minimum image(s); equidistant images share the block equally.
+    ``stats`` (a dict) receives "translation_spread": max |block - its translation average| (F's units): how far
+    the supercell matrix is from translation invariance (a self-consistent field may break it)."""
     cell = np.asarray(cell, dtype=float)
     pos = np.asarray(positions, dtype=float)
     N = len(pos)
@@ -113,12 +115,15 @@ def blocks_from_supercell(cell, positions, M, F, S, offsets, tie_tol: float = 1e
     acc: dict[tuple, np.ndarray] = {}
     accS: dict[tuple, np.ndarray] = {}
     orb_of_cell = np.arange(NT)[:, None] * n_orb
+    spread = 0.0
     for u in range(NT):
         for a in range(N):
             rows = orb_of_cell + np.arange(offsets[a], offsets[a + 1])[None, :]  # [NT, na]
             for b in range(N):
                 cols = orb_of_cell[add[:, u]] + np.arange(offsets[b], offsets[b + 1])[None, :]  # [NT, nb]
-                hb = F[rows[:, :, None], cols[:, None, :]].mean(0)
+                allb = F[rows[:, :, None], cols[:, None, :]]
+                hb = allb.mean(0)
+                spread = max(spread, float(np.abs(allb - hb).max()))
                 sb = S[rows[:, :, None], cols[:, None, :]].mean(0)
                 v0 = pos[b] + T[u] @ cell - pos[a]
                 lens = np.linalg.norm(v0 + shifts @ sc_cell, axis=1)
@@ -131,5 +136,7 @@ def blocks_from_supercell(cell, positions, M, F, S, offsets, tie_tol: float = 1e
                     acc[R][offsets[a]:offsets[a + 1], offsets[b]:offsets[b + 1]] += hb / len(ties)
                     accS[R][offsets[a]:offsets[a + 1], offsets[b]:offsets[b + 1]] += sb / len(ties)
     assert F.shape == (n_sc, n_sc)
+    if stats is not None:
+        stats["translation_spread"] = spread
     keys = sorted(acc)
     return np.array(keys, dtype=int).reshape(-1, 3), np.array([acc[k] for k in keys]), np.array([accS[k] for k in keys])

@@ -79,7 +79,11 @@ def tblite_blocks(cell, positions, numbers, source: str = "", **options) -> tupl
     the supercell, which folds back exactly; a number: drop pairs farther apart), method, accuracy, max_iter,
     temperature_K.
     Returns (blocks within the cutoff, info) where info holds timings, the supercell, the band gap on the
-    commensurate k-mesh and the folded-band check (meV) of the full minimum-image set and of the stored blocks."""
+    commensurate k-mesh and the folded-band check (meV) of the full minimum-image set and of the stored blocks.
+    Fields: fc_sce_residual_eV = max|F C - S C e|; translation_spread_eV = how far the supercell's F is from
+    translation invariance before averaging; hermiticity_before_averaging_eV = max|H_ji(-R) - H_ij(R)^T| of the
+    averaged blocks before the explicit symmetrization; folded_* = `band_errors` of the folded blocks against
+    the supercell's levels (nonzero when the SCF broke translation symmetry, or from truncation)."""
     unknown = set(options) - set(DEFAULTS)
     if unknown:
         raise HamiltonianError(source, f"unknown tblite option(s) {sorted(unknown)}; valid: {sorted(DEFAULTS)}")
@@ -142,7 +146,8 @@ def tblite_blocks(cell, positions, numbers, source: str = "", **options) -> tupl
     U = np.kron(np.eye(len(T)), U1)
     Fe, Se = U @ F @ U.T, U @ S @ U.T
     t1 = time.perf_counter()
-    R, HR, SR = blocks_from_supercell(cell, pos, M, Fe, Se, offsets)
+    stats: dict = {}
+    R, HR, SR = blocks_from_supercell(cell, pos, M, Fe, Se, offsets, stats=stats)
     full = RealSpaceBlocks(cell, pos, numbers, bases, R, HR, SR, cutoff=np.inf, engine=opt["method"])
     herm_raw = full.hermiticity_error()
     full.symmetrize()
@@ -163,6 +168,7 @@ def tblite_blocks(cell, positions, numbers, source: str = "", **options) -> tupl
         "cutoff_A": None if opt["cutoff"] is None else float(opt["cutoff"]),
         "n_electrons": n_el, "homo_eV": homo, "lumo_eV": lumo, "gap_eV": lumo - homo,
         "fc_sce_residual_eV": resid, "hermiticity_before_averaging_eV": herm_raw,
+        "translation_spread_eV": stats["translation_spread"],
         "energy_Eh": float(res.get("energy")),
     }
     info["folded_full"] = band_errors(full.eigenvalues(k), e, homo)

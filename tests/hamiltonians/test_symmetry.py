@@ -28,14 +28,14 @@ def _atom_D(b, z, g):
     return D
 
 
-def symmetry_violation(b, H=None) -> tuple[float, int, int]:
+def symmetry_violation(b, H=None, radius=None) -> tuple[float, int, int]:
     """(max |H_{g(i)g(j)}(R') - D H_ij(R) D^T| over ops and pairs within the supercell's unique-image radius,
     number of operations, number of pairs checked)."""
     H = b.H if H is None else H
     frac, rots, trans = _space_group_ops(b)
     L = b.cell
     off = b.orbital_offsets()
-    radius = b.meta["inscribed_radius_A"] - 1e-3
+    radius = (b.meta["inscribed_radius_A"] if radius is None else radius) - 1e-3
     i_, j_, r_, d_ = b.pairs()
     sel = d_ < radius
     worst, checked = 0.0, 0

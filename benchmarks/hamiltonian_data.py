@@ -114,7 +114,7 @@ def band_plot(H, title, homo, path):
     ax.set_xlim(x[0], x[-1])
     ax.set_ylim(-12, 10)
     ax.set_ylabel("E - E_VBM (eV)")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -167,7 +167,7 @@ def main():
               "| crystal | cutoff (Å) | mean (meV) | max (meV) | mean after shift (meV) | max after shift (meV) |",
               "|---|---|---|---|---|---|"]
     for name, (b, info) in big.items():
-        cuts = [c for c in (3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0) if c <= info["inscribed_radius_A"] + 1e-6] + [float("inf")]
+        cuts = [c for c in (2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0, 6.5, 7.0, 8.0) if c <= info["inscribed_radius_A"] + 1e-6] + [float("inf")]
         for c, m, mx, ms, mxs in truncation_table(b, info, cuts):
             cs = "all images" if c == float("inf") else f"{c:.1f}"
             if m is None:
@@ -178,7 +178,8 @@ def main():
     decay_plot({n: v[0] for n, v in big.items()}, RESULTS / "hamiltonian_decay.png")
     b, info = big["ScF3"]
     H = to_sisl(b)
-    band_plot(H, f"ScF3 (Pm-3m), GFN1-xTB blocks of a {info['n_supercell_atoms']}-atom supercell, from sisl",
+    band_plot(H, f"ScF3 (Pm-3m): GFN1-xTB blocks of a {info['n_supercell_atoms']}-atom supercell\n"
+              "bands of the sisl.Hamiltonian",
               info["homo_eV"], RESULTS / "hamiltonian_bands.png")
     lines += ["", "![decay](hamiltonian_decay.png)", "", "![bands](hamiltonian_bands.png)", ""]
     summ = []

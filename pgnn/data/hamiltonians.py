@@ -94,6 +94,24 @@ def crystal_record(entry, blocks, info: dict) -> dict:
     return rec
 
 
+def split_pattern(ev, rel: float = 0.05) -> dict:
+    """Group five sorted d levels (eV) as 2 + 3 or 3 + 2 when the spread inside each group is below ``rel`` times
+    the gap between the groups (an O_h or T_d site gives e_g + t_2g; the spread is the engine's numerical noise).
+    The 2-fold group is e_g. The sign of the on-site splitting in a non-orthogonal basis need not be the ligand-field
+    one: the on-site block holds the neighbours' potentials, the hoppings carry the hybridization."""
+    ev = np.sort(np.asarray(ev, dtype=float))
+    if ev[4] - ev[0] < 1e-3:
+        return {"split": "degenerate (5)"}
+    for lo, name in ((2, "eg(2) < t2g(3)"), (3, "t2g(3) < eg(2)")):
+        gap = ev[lo] - ev[lo - 1]
+        spread = max(ev[lo - 1] - ev[0], ev[4] - ev[lo])
+        if spread < rel * gap:
+            eg = ev[:2] if lo == 2 else ev[3:]
+            t2g = ev[2:] if lo == 2 else ev[:3]
+            return {"split": name, "eg_minus_t2g_eV": float(eg.mean() - t2g.mean()), "spread_in_groups_eV": float(spread)}
+    return {"split": "other"}
+
+
 def d_onsite_levels(blocks, symprec: float = 1e-3) -> list[dict]:
     """For every atom with a d shell: its site symmetry and the eigenvalues (eV) of the d-d part of the on-site
     block H_aa(0), with the e_g - t_2g splitting when the levels group 2 + 3 (an O_h or T_d site)."""
@@ -119,17 +137,7 @@ def d_onsite_levels(blocks, symprec: float = 1e-3) -> list[dict]:
                 ev = scipy.linalg.eigh(d, s_, eigvals_only=True)
                 rec = {"atom": a, "element": basis.element, "shell": sh.label, "site_symmetry": str(sites[a]),
                        "levels_eV": [float(x) for x in ev]}
-                lo2, hi3 = ev[1] - ev[0], ev[4] - ev[2]
-                lo3, hi2 = ev[2] - ev[0], ev[4] - ev[3]
-                if ev[4] - ev[0] < 1e-3:
-                    rec["split"] = "degenerate (5)"
-                elif max(lo2, hi3) < 1e-3 * max(1.0, ev[4] - ev[0]) or max(lo3, hi2) < 1e-3 * max(1.0, ev[4] - ev[0]):
-                    if max(lo3, hi2) <= max(lo2, hi3):  # t2g below e_g (octahedral)
-                        rec["split"] = "t2g(3) < eg(2)"
-                    else:
-                        rec["split"] = "eg(2) < t2g(3)"
-                    rec["eg_minus_t2g_eV"] = float(np.mean(ev[3:]) - np.mean(ev[:3])) if rec["split"][0] == "t" \
-                        else float(np.mean(ev[:2]) - np.mean(ev[2:]))
+                rec.update(split_pattern(ev))
                 out.append(rec)
             o += 2 * sh.l + 1
     return out
@@ -243,15 +251,18 @@ def pack(out, name: str, dest=None, max_shard_bytes: int = 4_000_000, ids: list[
             "bytes": int(sum((dest / s).stat().st_size for s in shards))}
 
 
-def load_dataset(path=None):
-    """(records, {id: RealSpaceBlocks loader}) of a packed Hamiltonian dataset folder (default: the bundled
-    mp_hamiltonians_gfn1). ``loader()`` reads the crystal from its shard on demand."""
+def load_dataset(path=None, name: str = "mp_hamiltonians_gfn1"):
+    """(records, {id: RealSpaceBlocks loader}) of the packed dataset ``name`` in a folder (default: the bundled
+    mp_hamiltonians_gfn1; its DFT subset is mp_hamiltonians_pbe_szv). ``loader()`` reads the crystal from its shard."""
     from pgnn.hamiltonians.store import from_arrays, read_shard
 
     path = Path(path or BUNDLED_HAM)
-    files = sorted(path.glob("*.records.json.gz"))
-    if not files:
-        raise PgnnError(f"{path}: no *.records.json.gz Hamiltonian records here")
+    files = [path / f"{name}.records.json.gz"]
+    if not files[0].exists():
+        alt = sorted(path.glob("*.records.json.gz"))
+        if len(alt) != 1:
+            raise PgnnError(f"{path}: no {name}.records.json.gz Hamiltonian records here")
+        files = alt
     with gzip.open(files[0], "rt") as fh:
         payload = json.load(fh)
     cache: dict = {}

@@ -120,6 +120,9 @@ def tblite_blocks(cell, positions, numbers, source: str = "", **options) -> tupl
         msg = str(exc)
         if "conver" in msg.lower():
             raise ConvergenceError(source, f"tblite SCF did not converge in {opt['max_iter']} iterations: {msg.strip()}") from None
+        if "sygvd" in msg:  # the generalized eigensolver's Cholesky step: S is not positive definite
+            raise HamiltonianError(source, f"tblite failed: the overlap matrix is not positive definite (GFN1's diffuse "
+                                           f"basis is linearly dependent in this crystal): {msg.strip()}") from None
         raise HamiltonianError(source, f"tblite failed: {msg.strip()}") from None
     t_engine = time.perf_counter() - t0
     e = np.asarray(res.get("orbital-energies")) * HARTREE

@@ -1,4 +1,4 @@
-"""Session fixtures: tiny crystals through tblite, computed once."""
+"""Fixtures computed once per test run: tiny crystals through tblite."""
 
 from __future__ import annotations
 

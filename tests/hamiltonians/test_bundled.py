@@ -40,7 +40,7 @@ def test_stored_blocks_hermitian_and_symmetric():
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from test_symmetry import symmetry_violation
+    from test_block_symmetry import symmetry_violation
 
     recs, loaders = load_dataset(BUNDLED_HAM)
     gfn1 = [r for r in recs if r["engine"] == "GFN1-xTB"]

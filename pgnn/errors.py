@@ -56,3 +56,28 @@ class ConfigError(PgnnError):
         self.key = key
         self.valid = list(valid)
         super().__init__(message)
+
+
+class HamiltonianError(PgnnError):
+    """A crystal whose Hamiltonian cannot be computed or read; `source` names the entry, `reason` says why."""
+
+    def __init__(self, source: str, reason: str):
+        self.source = str(source)
+        self.reason = reason
+        super().__init__(f"{self.source}: {reason}")
+
+
+class UnsupportedElementError(HamiltonianError):
+    """An element the chosen Hamiltonian engine has no parameters (or basis) for."""
+
+
+class CellTooLargeError(HamiltonianError):
+    """A cell (or the supercell an engine needs) above the engine's size limit."""
+
+
+class ConvergenceError(HamiltonianError):
+    """A self-consistent field that did not converge."""
+
+
+class EngineNotInstalledError(HamiltonianError):
+    """A Hamiltonian engine whose Python package is not installed; the reason gives the install line."""

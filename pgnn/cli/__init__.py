@@ -1,4 +1,4 @@
-"""The `pgnn` command line: fit | evaluate | predict | models | symmetry | groups | featurize.
+"""The `pgnn` command line: fit | evaluate | predict | models | symmetry | groups | featurize | hamiltonians.
 
 Each command lives in its own module with a `register(app)` function.
 """
@@ -19,7 +19,8 @@ app = typer.Typer(
 )
 
 # Command modules, in the order they appear in `pgnn --help`.
-COMMAND_MODULES = ["fit", "evaluate", "predict", "report", "models", "symmetry", "groups", "featurize"]
+COMMAND_MODULES = ["fit", "evaluate", "predict", "report", "models", "symmetry", "groups", "featurize",
+                   "hamiltonians"]
 
 
 def _register_commands() -> None:

@@ -53,7 +53,7 @@ def _crystal_graph(structure: Structure, options: dict, source: str):
     )
 
 
-GRAPH_BUILDERS: dict[str, GraphBuilder] = {"crystal_graph": GraphBuilder(_crystal_graph, "2")}
+GRAPH_BUILDERS: dict[str, GraphBuilder] = {"crystal_graph": GraphBuilder(_crystal_graph, "3")}  # 3: whole shells
 from pgnn.graphs.hypergraph import HYPERGRAPH_BUILDER_VERSION, hypergraph_from_options  # noqa: E402
 GRAPH_BUILDERS["hypergraph"] = GraphBuilder(hypergraph_from_options, HYPERGRAPH_BUILDER_VERSION)
 from pgnn.graphs.pg_crystal_graph import build_pg_crystal_graph  # noqa: E402

@@ -6,11 +6,13 @@ members so that a model can recompute the geometry from pos/cell; incidence rela
 edge_index [2, n_incidences] (row 0 = atom, row 1 = hyperedge) and `role` [n_incidences] long (0 = the centre atom
 of the hyperedge, 1, 2, ... = the other members in the order documented per type):
 
-  bond     directed pairs (centre i, neighbour j) of the neighbour list (cutoff, max_neighbors per atom);
+  bond     directed pairs (centre i, neighbour j) of the neighbour list (cutoff; max_neighbors per atom plus the
+           rest of the max_neighbors-th neighbour's distance shell, as `neighbors.neighbor_list` keeps them);
            x [E, 1] = distance (Angstrom); shift [E, 3] lattice shift of j; incidences (i, role 0), (j, role 1).
   triplet  unordered pairs of bonds (i->j, i->k) sharing the centre i; x [T, 3] = (cos angle_jik, d_ij, d_ik);
-           shift [T, 2, 3]; incidences (i, 0), (j, 1), (k, 2). Per atom at most `max_triplets_per_atom`, the pairs
-           of nearest bonds first (ordered by the larger, then the smaller, distance rank of the two bonds).
+           shift [T, 2, 3]; incidences (i, 0), (j, 1), (k, 2). Per atom `max_triplets_per_atom` pairs of nearest
+           bonds (ordered by the larger, then the smaller, shell number of the two bonds) plus every other pair
+           with the same two shells as the last one kept (whole shells, independent of the atom order).
   motif    first coordination shell of every atom (`pgnn.graphs.motifs.first_shells`, distance-gap rule);
            x [N, 30 + 36 + 1] = local structure order parameters (`order_params.OP_TYPES`, undefined -> 0),
            continuous symmetry measures / 100 against `csm.CSM_GEOMETRIES` (1 when the polyhedron has a
@@ -31,18 +33,14 @@ from torch_geometric.data import HeteroData
 from pgnn.errors import StructureError
 from pgnn.graphs.csm import CSM_GEOMETRIES, continuous_symmetry_measures
 from pgnn.graphs.motifs import first_shells
-from pgnn.graphs.neighbors import Neighbors, neighbor_list
+from pgnn.graphs.neighbors import Neighbors, cap_whole_shells, neighbor_list, shell_index
 from pgnn.graphs.order_params import OP_TYPES, order_parameters
 
 HYPEREDGE_TYPES = ("bond", "triplet", "motif", "unit_cell")
 #: Bump when the output of `build_crystal_hypergraph` changes (part of the featurizer cache key).
-HYPERGRAPH_BUILDER_VERSION = "1"
+HYPERGRAPH_BUILDER_VERSION = "2"  # 2: caps keep whole distance shells
 #: Width of the feature vector of each hyperedge type.
 FEATURE_DIMS = {"bond": 1, "triplet": 3, "motif": len(OP_TYPES) + len(CSM_GEOMETRIES) + 1, "unit_cell": 1}
-
-
-def _subset(nb: Neighbors, keep: np.ndarray) -> Neighbors:
-    return Neighbors(nb.center[keep], nb.neighbor[keep], nb.shift[keep], nb.vector[keep], nb.distance[keep])
 
 
 def _incidence(atoms: np.ndarray, edges: np.ndarray, roles: np.ndarray):
@@ -170,9 +168,7 @@ def _geometry(structure, hyperedges, cutoff, max_neighbors, max_triplets_per_ato
             source or structure.composition.reduced_formula,
             f"atom {lonely} ({structure[lonely].specie}) has no neighbour within the cutoff of {cutoff} A",
         )
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    rank_all = np.arange(len(nb_all)) - starts[nb_all.center]
-    bonds = _subset(nb_all, rank_all < max_neighbors) if max_neighbors is not None else nb_all
+    bonds = cap_whole_shells(nb_all, n, max_neighbors)  # whole shells: the same edges as a capped crystal graph
 
     data = HeteroData()
     data["atom"].z = torch.tensor(structure.atomic_numbers, dtype=torch.long)
@@ -220,27 +216,38 @@ def _add_motifs(data: HeteroData, nb_all: Neighbors, n: int, m, x: np.ndarray, d
 
 
 def _add_triplets(data: HeteroData, bonds: Neighbors, n: int, cap: int | None, dtype) -> None:
-    """Triplet hyperedges from pairs of bonds with a common centre (bonds sorted by centre then distance)."""
+    """Triplet hyperedges from pairs of bonds with a common centre (bonds sorted by centre then distance).
+
+    With a cap, each centre keeps its `cap` pairs of nearest bonds, ordered by the (larger, smaller) shell number
+    of the two bonds, plus every other pair with the same shell numbers as the cap-th one: whole shells, so the
+    set of triplets does not depend on the atom order."""
     counts = bonds.counts(n)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     K = int(counts.max()) if n else 0
-    # all rank pairs (a < b) ordered by (b, a): pairs of the nearest bonds first
-    a_idx, b_idx = np.triu_indices(K, 1)
-    order = np.lexsort((a_idx, b_idx))
-    a_idx, b_idx = a_idx[order], b_idx[order]
+    a_idx, b_idx = np.triu_indices(K, 1)  # all rank pairs a < b
     ea, eb, ctr = [], [], []
     for size in np.unique(counts):
         atoms = np.flatnonzero(counts == size)
         ok = b_idx < size
         pa, pb = a_idx[ok], b_idx[ok]
-        if cap is not None:
-            pa, pb = pa[:cap], pb[:cap]
         ea.append((starts[atoms][:, None] + pa[None]).reshape(-1))
         eb.append((starts[atoms][:, None] + pb[None]).reshape(-1))
         ctr.append(np.repeat(atoms, len(pa)))
     ea = np.concatenate(ea) if ea else np.zeros(0, np.int64)
     eb = np.concatenate(eb) if eb else np.zeros(0, np.int64)
     ctr = np.concatenate(ctr) if ctr else np.zeros(0, np.int64)
+    if cap is not None and len(ea):
+        shell = shell_index(bonds, n)
+        key = shell[eb] * (int(shell.max()) + 1) + shell[ea]  # (larger, smaller) shell number; ea < eb by rank
+        order = np.lexsort((key, ctr))
+        key_sorted = key[order]
+        n_pairs = np.bincount(ctr, minlength=n)
+        first = np.cumsum(n_pairs) - n_pairs
+        limit = np.full(n, -1, dtype=np.int64)
+        has = n_pairs > 0
+        limit[has] = key_sorted[first[has] + np.minimum(n_pairs[has], int(cap)) - 1]
+        keep = key <= limit[ctr] if cap > 0 else np.zeros(len(ea), dtype=bool)
+        ea, eb, ctr = ea[keep], eb[keep], ctr[keep]
     srt = np.lexsort((eb, ea, ctr))
     ea, eb, ctr = ea[srt], eb[srt], ctr[srt]
     va, vb = bonds.vector[ea], bonds.vector[eb]

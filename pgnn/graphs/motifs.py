@@ -3,7 +3,8 @@
 Rule (stricter than the bond cutoff): sort the neighbours of atom i by distance d_1 <= d_2 <= ...; consider
 candidates with d <= (1 + window) * d_1; the shell ends at the first relative gap d_{n+1} / d_n >= 1 + gap
 (the first candidate beyond the window counts as the next distance); if no gap occurs, the shell is every
-candidate. Shells larger than `max_size` are cut at the largest gap among the first `max_size` neighbours.
+candidate. Shells larger than `max_size` are cut at the largest gap among the first `max_size` neighbours (extended to the
+end of its distance shell when that gap is a tie, so a shell of equidistant neighbours is never split).
 Defaults (window 0.5, gap 0.1) give rocksalt 6, diamond 4, CsCl / bcc 8, fcc / hcp 12, and never split
 neighbours at equal distance (a cut is only made at a strict gap), so the shell is permutation/rotation invariant.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pgnn.graphs.neighbors import Neighbors
+from pgnn.graphs.neighbors import TIE_TOLERANCE, Neighbors
 
 
 @dataclass
@@ -46,7 +47,7 @@ def first_shells(nb: Neighbors, n_atoms: int, window: float = 0.5, gap: float = 
     E = len(d)
     rank = np.arange(E) - starts[nb.center]
     d1 = d[starts[nb.center]] if E else d
-    inwin = d <= (1.0 + window) * d1 * (1.0 + 1e-12)
+    inwin = d <= (1.0 + window) * d1 * (1.0 + 1e-12) + TIE_TOLERANCE
     # ratio to the next neighbour of the same centre (inf after the last one)
     nxt = np.full(E, np.inf)
     same = np.zeros(E, dtype=bool)
@@ -63,9 +64,13 @@ def first_shells(nb: Neighbors, n_atoms: int, window: float = 0.5, gap: float = 
     np.minimum.at(first_cut, nb.center[cut_here], rank[cut_here])
     size = np.where(first_cut == big, 0, first_cut + 1)
     over = np.flatnonzero(size > max_size)
-    for i in over:  # rare: cut at the largest gap within the first max_size neighbours
+    for i in over:  # rare: cut at the largest gap within the first max_size neighbours, never inside a shell
         r = ratio[starts[i]: starts[i] + max_size]
-        size[i] = int(np.argmax(r)) + 1
+        cut = int(np.argmax(r)) + 1
+        di = d[starts[i]: starts[i] + counts[i]]
+        while cut < len(di) and di[cut] - di[cut - 1] <= TIE_TOLERANCE:  # all ratios ~1: keep the shell whole
+            cut += 1
+        size[i] = cut
     member = rank < size[nb.center]
     edge = np.flatnonzero(member)
     K = int(size.max()) if n_atoms and len(size) else 0

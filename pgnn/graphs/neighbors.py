@@ -1,4 +1,10 @@
-"""Periodic neighbour lists with a radius cutoff and a per-atom neighbour cap.
+"""Periodic neighbour lists with a radius cutoff and a per-atom neighbour cap that keeps whole shells.
+
+Cap rule (`max_neighbors` = k): every atom keeps its k nearest neighbours and, with them, every other neighbour
+in the same distance shell as the k-th one (distances within `tie_tolerance`, chained, in float64), so an atom
+has k or more neighbours and the set of edges is a function of the geometry only, never of the atom order. A
+shell is kept whole rather than dropped so that no atom loses a neighbour it had under a plain "k nearest" cap
+(structures without a tie at the cap get exactly the k nearest) and no atom is left with fewer than k.
 
 Two interchangeable compiled backends give the pairs within a radius: pymatgen's cell-list search
 (`find_points_in_spheres`, the default: lowest overhead on small cells) and vesin. With a cap, the search starts
@@ -16,6 +22,8 @@ BACKENDS = ("pymatgen", "vesin")
 _PBC = np.ones(3, dtype=np.int64)
 _MARGIN = 1e-6  # Angstrom: a capped shell counts as complete only if it ends this far inside the search radius
 _SELF = 1e-8  # Angstrom: pairs closer than this are an atom and itself (or coincident atoms), left out
+#: Angstrom: neighbour distances (float64) closer than this, chained, are one shell, kept or cut whole
+TIE_TOLERANCE = 1e-6
 
 
 @dataclass
@@ -123,6 +131,20 @@ def _sorted(i, j, S, d, tie_tolerance: float):
     return i[order], j[order], S[order], d[order], group[order]
 
 
+def _whole_shells(i, group, first, counts, k: int) -> np.ndarray:
+    """[E] bool: the edges of each centre up to and including the whole tie group (shell) of its k-th edge.
+
+    i, group: [E] centre and tie-group id of edges sorted by (centre, distance); first, counts: [N] each centre's
+    first edge and number of edges. Centres with fewer than k edges keep all of them."""
+    if k <= 0:
+        return np.zeros(len(i), dtype=bool)
+    last = first + np.minimum(counts, k) - 1  # index of each centre's k-th edge (or its last one)
+    has = counts > 0
+    limit = np.full(len(counts), -1, dtype=np.int64)
+    limit[has] = group[last[has]]
+    return group <= limit[i]
+
+
 def _initial_radius(n_atoms: int, cell: np.ndarray, max_neighbors: int) -> float:
     """A radius expected to hold about 2.7x `max_neighbors` atoms at the cell's mean density (Angstrom)."""
     (a1, a2, a3), (b1, b2, b3), (c1, c2, c3) = cell.tolist()
@@ -137,15 +159,16 @@ def neighbor_list(
     cell: np.ndarray,
     cutoff: float = 8.0,
     max_neighbors: int | None = 12,
-    tie_tolerance: float = 1e-8,
+    tie_tolerance: float = TIE_TOLERANCE,
     backend: str = "pymatgen",
 ) -> Neighbors:
-    """All pairs (i, j, S) with 0 < |r_ij| < cutoff, keeping at most `max_neighbors` nearest per atom i.
+    """All pairs (i, j, S) with 0 < |r_ij| < cutoff; with a cap, the `max_neighbors` nearest per atom i plus the
+    rest of the k-th neighbour's shell (module docstring), so the edge set does not depend on the atom order.
 
     positions: [N, 3] Cartesian, Angstrom. cell: [3, 3] lattice vectors as rows, Angstrom.
-    Ties at the cap are broken deterministically: distances equal within `tie_tolerance` (Angstrom, chained) are
-    ordered by neighbour index, then by lattice shift (lexicographic), so the result does not depend on the
-    backend or its order. Coincident atoms (distance < 1e-8 A) are left out; `validate_structure` rejects such
+    Distances (float64) equal within `tie_tolerance` (Angstrom, chained) form one shell; within a shell, edges
+    are ordered by neighbour index, then by lattice shift (lexicographic), so the order does not depend on the
+    backend. Coincident atoms (distance < 1e-8 A) are left out; `validate_structure` rejects such
     structures.
     Works for any cell, including cells with edges much shorter than the cutoff and strongly skewed cells.
     backend: "pymatgen" (default) or "vesin"; both give the same list.
@@ -175,7 +198,7 @@ def neighbor_list(
                 break
         radius = min(float(cutoff), radius * 1.5)
     if max_neighbors is not None and len(i):
-        keep = np.arange(len(i)) - first[i] < max_neighbors  # rank within the center's sorted block
+        keep = _whole_shells(i, group, first, counts, max_neighbors)
         i, j, S, d = i[keep], j[keep], S[keep], d[keep]
     vector = positions[j] + S @ cell - positions[i]
     return Neighbors(center=i, neighbor=j, shift=S, vector=vector, distance=d)
@@ -185,7 +208,7 @@ def neighbor_lists(
     systems,
     cutoff: float = 8.0,
     max_neighbors: int | None = 12,
-    tie_tolerance: float = 1e-8,
+    tie_tolerance: float = TIE_TOLERANCE,
     backend: str = "pymatgen",
 ) -> list[Neighbors]:
     """`neighbor_list` of many structures at once: the same result as one call per structure.
@@ -225,7 +248,7 @@ def neighbor_lists(
     complete |= radii[system_of_atom] >= cutoff  # searched out to the cutoff: final whatever the count
     redo = np.zeros(len(systems), dtype=bool)
     redo[system_of_atom[~complete]] = True
-    keep = np.arange(len(i)) - first[i] < max_neighbors
+    keep = _whole_shells(i, group, first, counts, max_neighbors)
     i, j, S, d = i[keep], j[keep], S[keep], d[keep]
     bounds = np.searchsorted(i, offsets)
     out = []
@@ -237,3 +260,37 @@ def neighbor_lists(
         ik, jk, Sk = i[a:b] - offsets[k], j[a:b] - offsets[k], S[a:b]
         out.append(Neighbors(center=ik, neighbor=jk, shift=Sk, vector=p[jk] + Sk @ c - p[ik], distance=d[a:b]))
     return out
+
+
+
+def _groups(nb: Neighbors, tie_tolerance: float) -> np.ndarray:
+    """[E] int64 global tie-group id (increasing) of edges sorted by (centre, distance)."""
+    new = np.empty(len(nb), dtype=bool)
+    new[:1] = True
+    new[1:] = (nb.distance[1:] - nb.distance[:-1] > tie_tolerance) | (nb.center[1:] != nb.center[:-1])
+    return np.cumsum(new) - 1
+
+
+def shell_index(nb: Neighbors, n_atoms: int, tie_tolerance: float = TIE_TOLERANCE) -> np.ndarray:
+    """[E] int64 shell number of every edge within its centre (0 = nearest shell), from float64 distances.
+
+    nb must be sorted by (centre, distance), as `neighbor_list` returns it; distances within `tie_tolerance`
+    (Angstrom, chained) share a shell. A function of the sorted distances only: invariant to atom order."""
+    if len(nb) == 0:
+        return np.zeros(0, dtype=np.int64)
+    group = _groups(nb, tie_tolerance)
+    counts = nb.counts(n_atoms)
+    first = np.cumsum(counts) - counts
+    return group - group[first[nb.center]]
+
+
+def cap_whole_shells(nb: Neighbors, n_atoms: int, max_neighbors: int | None,
+                     tie_tolerance: float = TIE_TOLERANCE) -> Neighbors:
+    """The edges of an uncapped `nb` (sorted by centre and distance) that `neighbor_list` keeps with the cap
+    `max_neighbors`: each centre's k nearest plus the rest of the k-th one's shell. None keeps every edge."""
+    if max_neighbors is None or len(nb) == 0:
+        return nb
+    counts = nb.counts(n_atoms)
+    first = np.cumsum(counts) - counts
+    keep = _whole_shells(nb.center, _groups(nb, tie_tolerance), first, counts, int(max_neighbors))
+    return Neighbors(nb.center[keep], nb.neighbor[keep], nb.shift[keep], nb.vector[keep], nb.distance[keep])

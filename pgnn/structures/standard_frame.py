@@ -5,8 +5,9 @@ its own symmetry operations are elements of G (the spglib / ITA standard setting
 hexagonal and trigonal a along x and c along z; monoclinic unique axis b along y).
 
 `standard_frame(structure, groups)`:
-  1. spglib finds the space group (symprec) and the rotation Q from the input Cartesian frame to the standard one
-     (`std_rotation_matrix`), and the idealized standardized primitive cell in the standard orientation.
+  1. One spglib call (`get_symmetry_dataset`, symprec) gives the space group, the rotation Q from the input
+     Cartesian frame to the standard one (`std_rotation_matrix`), the idealized standardized cell, from which the
+     primitive one in the standard orientation follows by spglib's centring matrices, and the operations.
   2. The crystal's point-group operations are computed on that idealized cell as Cartesian matrices and the first
      model group containing all of them (to 1e-6) is chosen; if none does, `SymmetryError` names the structure,
      its point group and the model's groups (never a silent wrong answer).
@@ -79,20 +80,68 @@ def _contains(G_elements: np.ndarray, ops: np.ndarray, tol: float = 1e-6) -> boo
     return bool((diff.min(axis=1) < tol).all())
 
 
-def standard_frame(structure, groups=HOLOHEDRY, symprec: float = 0.01, source: str = "") -> Frame:
-    """Standard setting of a pymatgen Structure for the first fitting group of `groups` (see module docstring)."""
+# spglib's centring matrices M: primitive basis vectors (columns) in the conventional basis, so that
+# lattice_prim (rows) = M.T @ lattice_std and x_prim = M^-1 x_std (those of spglib's `standardize_cell`)
+_CENTRING = {
+    "P": np.eye(3),
+    "A": np.array([[1.0, 0.0, 0.0], [0.0, 0.5, -0.5], [0.0, 0.5, 0.5]]),
+    "C": np.array([[0.5, 0.5, 0.0], [-0.5, 0.5, 0.0], [0.0, 0.0, 1.0]]),
+    "R": np.array([[2 / 3, -1 / 3, -1 / 3], [1 / 3, 1 / 3, -2 / 3], [1 / 3, 1 / 3, 1 / 3]]),
+    "I": np.array([[-0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.5, 0.5, -0.5]]),
+    "F": np.array([[0.0, 0.5, 0.5], [0.5, 0.0, 0.5], [0.5, 0.5, 0.0]]),
+}
+
+
+def _mod1(x: np.ndarray) -> np.ndarray:
+    """Fractional coordinates into [0, 1) the way spglib does (values within 1e-10 below 0 are kept)."""
+    b = x - np.rint(x)
+    return np.where(b < -1e-10, b + 1.0, b)
+
+
+def idealized_primitive(ds) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(lattice [3, 3] rows, frac [n, 3], numbers [n], M [3, 3]) of the idealized standardized primitive cell
+    in the standard orientation, from one spglib dataset: the cell `spglib.standardize_cell(cell,
+    to_primitive=True, no_idealize=False)` returns (to 1e-15), without a second symmetry search."""
+    M = _CENTRING[str(ds.international)[0]]
+    mapping = np.asarray(ds.std_mapping_to_primitive, dtype=np.int64)
+    _, first = np.unique(mapping, return_index=True)  # first conventional atom of each primitive atom
+    frac = _mod1(np.asarray(ds.std_positions, dtype=np.float64)[first] @ np.linalg.inv(M).T)
+    return M.T @ np.asarray(ds.std_lattice, dtype=np.float64), frac, np.asarray(ds.std_types)[first], M
+
+
+def _primitive_operations(ds, M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(W [|H|, 3, 3] int, t [|H|, 3]) the space-group operations of the idealized primitive cell in its own
+    fractional basis, one per point-group rotation.
+
+    Taken from spglib's table of the dataset's setting (`get_symmetry_from_database(hall_number)`: exact
+    operations of the standardized conventional cell, a look-up, not a second symmetry search) and moved to the
+    primitive basis: W = M^-1 W_s M (integers), t = M^-1 t_s (mod 1)."""
+    table = spglib.get_symmetry_from_database(int(ds.hall_number))
+    Minv = np.linalg.inv(M)
+    W_s = np.asarray(table["rotations"], dtype=np.float64)
+    W = np.rint(np.einsum("ij,gjk,kl->gil", Minv, W_s, M)).astype(np.int64)
+    t = np.asarray(table["translations"], dtype=np.float64) @ Minv.T
+    _, keep = np.unique(W.reshape(len(W), 9), axis=0, return_index=True)  # drop the centring copies
+    keep = np.sort(keep)
+    return W[keep], t[keep] - np.floor(t[keep])
+
+
+def standard_frame(structure, groups=HOLOHEDRY, symprec: float = 0.01, source: str = "", dataset=None) -> Frame:
+    """Standard setting of a pymatgen Structure for the first fitting group of `groups` (see module docstring).
+
+    One spglib call (`get_symmetry_dataset`) gives the frame, the idealized primitive cell, the operations and
+    the site symmetries; pass `dataset` (that call's result at this symprec) to reuse an earlier one."""
     source = source or structure.composition.reduced_formula
-    cell = (structure.lattice.matrix, structure.frac_coords, [site.specie.Z for site in structure])
-    ds = spglib.get_symmetry_dataset(cell, symprec=symprec)
+    if dataset is None:
+        cell = (structure.lattice.matrix, structure.frac_coords, [site.specie.Z for site in structure])
+        dataset = spglib.get_symmetry_dataset(cell, symprec=symprec)
+    ds = dataset
     if ds is None:
         raise SymmetryError(source, f"spglib could not determine the symmetry (symprec={symprec})")
     Q = np.asarray(ds.std_rotation_matrix, dtype=np.float64)
-    std = spglib.standardize_cell(cell, to_primitive=True, no_idealize=False, symprec=symprec)
-    if std is None:
-        raise SymmetryError(source, "spglib could not standardize the cell")
-    lat, frac, numbers = (np.asarray(a) for a in std)
-    sym = spglib.get_symmetry((lat, frac, numbers), symprec=1e-5)
-    ops = _cartesian_ops(lat, sym["rotations"].astype(np.float64))
+    lat, frac, numbers, M = idealized_primitive(ds)
+    W, t = _primitive_operations(ds, M)
+    ops = _cartesian_ops(lat, W.astype(np.float64))
     pg = group_type(ops)
     groups = [groups] if isinstance(groups, str) else list(groups)
     for k, name in enumerate(groups):
@@ -106,13 +155,15 @@ def standard_frame(structure, groups=HOLOHEDRY, symprec: float = 0.01, source: s
             f"point group {pg} ({ds.pointgroup}, space group {ds.international}) in its standard setting is not a "
             f"subgroup of the model's point group(s) {groups}",
         )
-    # site-symmetry class of every atom of the idealized cell
+    # site-symmetry class of every atom of the idealized cell: the rotations whose operation fixes it
+    moved = np.einsum("gij,aj->agi", W, frac) + t[None] - frac[:, None]  # [n, H, 3]
+    fixed = np.abs(moved - np.round(moved)).max(axis=2) < 1e-4
+    _, kind = np.unique(fixed, axis=0, return_inverse=True)
+    kind = np.asarray(kind).reshape(-1)
     classes = np.zeros(len(numbers), dtype=np.int64)
-    for a in range(len(numbers)):
-        moved = np.einsum("gij,j->gi", sym["rotations"], frac[a]) + sym["translations"]
-        d = moved - frac[a]
-        fixed = np.abs(d - np.round(d)).max(axis=1) < 1e-4
-        classes[a] = POINT_GROUPS.index(group_type(ops[fixed]))
+    for c in range(int(kind.max()) + 1 if len(kind) else 0):
+        rows = np.flatnonzero(kind == c)
+        classes[rows] = POINT_GROUPS.index(group_type(ops[fixed[rows[0]]]))
     cart_std = frac @ lat
     return Frame(
         group_index=k,

@@ -24,7 +24,8 @@ def test_featurize_summary(tmp_path):
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output[res.output.index("{"):])
     assert summary["structures"] == 4 and summary["featurized"] == 2
-    assert summary["hyperedges"] == {"bond": 8 * 12 + 2 * 12, "motif": 8 + 2}
+    # whole shells: rocksalt 6 + 12 bonds per atom, CsCl 8 + 6
+    assert summary["hyperedges"] == {"bond": 8 * 18 + 2 * 14, "motif": 8 + 2}
     reasons = {s["source"].rsplit("#", 1)[-1]: s["reason"] for s in summary["skipped"]}
     assert "no neighbour within the cutoff" in reasons["lonely"] and "broken" in reasons
     assert list(out.glob("hypergraph-*/chunk-*.pt"))

@@ -24,10 +24,12 @@ def _hg(s):
 def test_layout_rocksalt():
     g = build_crystal_hypergraph(rocksalt(), hyperedges=ALL)
     n = 8
-    assert g["bond"].num_nodes == n * 12 and g["bond"].x.shape == (n * 12, 1)
-    assert g["triplet"].x.shape == (n * 66, 3) and g["motif"].x.shape == (n, FEATURE_DIMS["motif"])
-    assert g["atom", "in", "bond"].edge_index.shape == (2, 2 * n * 12)
-    assert g["atom", "in", "triplet"].edge_index.shape == (2, 3 * n * 66)
+    # cap 12 keeps the 6 nearest and the whole second shell of 12: 18 bonds per atom
+    assert g["bond"].num_nodes == n * 18 and g["bond"].x.shape == (n * 18, 1)
+    # triplet cap 66 ends inside the (second, first)-shell pairs: 15 (first, first) + all 6 * 12 of those
+    assert g["triplet"].x.shape == (n * 87, 3) and g["motif"].x.shape == (n, FEATURE_DIMS["motif"])
+    assert g["atom", "in", "bond"].edge_index.shape == (2, 2 * n * 18)
+    assert g["atom", "in", "triplet"].edge_index.shape == (2, 3 * n * 87)
     assert g["atom", "in", "unit_cell"].edge_index.shape == (2, n)
     # octahedral Na: the 6 nearest are at a/2, the motif CSM against the octahedron is 0
     from pgnn.graphs.csm import CSM_GEOMETRIES

@@ -18,7 +18,6 @@ import csv
 import html
 import io
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from pgnn.atomic import atomic_write_bytes
 from pgnn.errors import PgnnError
 
 PREDICTIONS_FILE = "test_predictions.npz"
@@ -73,7 +73,7 @@ def save_test_predictions(path: Path, targets, graphs, ids: list[str], pred: dic
             arrays[f"neumann__{t.name}"] = neumann_violations(arrays[f"pred__{t.name}"], [o for o, _ in sym], floor)
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
-    _replace(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def load_test_predictions(path: Path) -> dict[str, np.ndarray]:
@@ -337,21 +337,6 @@ def write_report(run_dir: str | Path, out: str | Path | None = None, progress: b
     page = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>pgnn report: '
             f"{html.escape(folder.name)}</title><style>{_CSS}</style><script>{_SCRIPT}</script></head>\n<body>\n"
             + "\n".join(parts) + "\n</body></html>\n")
-    _replace(out, page.encode("utf-8"))
+    atomic_write_bytes(out, page.encode("utf-8"))
     return out
-
-
-def _replace(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a unique temporary file in the same folder and os.replace (umask modes)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 

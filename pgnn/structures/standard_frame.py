@@ -30,7 +30,7 @@ import spglib
 from pgnn.errors import SymmetryError
 from pgnn.groups import point_group
 from pgnn.structures.point_groups import POINT_GROUPS as POINT_GROUPS_HM
-from pgnn.structures.point_groups import classify_point_group
+from pgnn.structures.point_groups import name_from_type_counts, rotation_type_ids
 
 # Schoenflies names as `pgnn.groups` spells them ("-3" is C3i), in the order of `pgnn.structures.point_groups`:
 # the index is the site-symmetry class id of PGNet graphs.
@@ -66,7 +66,8 @@ class Frame:
 
 def group_type(rotations: np.ndarray) -> str:
     """Schoenflies name (`POINT_GROUPS` spelling) of a crystallographic point group given as Cartesian matrices."""
-    return POINT_GROUPS[POINT_GROUPS_HM.index(classify_point_group(rotations))]
+    counts = np.bincount(rotation_type_ids(rotations), minlength=10)
+    return POINT_GROUPS[POINT_GROUPS_HM.index(name_from_type_counts(counts))]
 
 
 def _cartesian_ops(lattice: np.ndarray, rotations: np.ndarray) -> np.ndarray:

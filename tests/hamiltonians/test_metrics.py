@@ -105,3 +105,21 @@ def test_occupation_matches_the_records():
             vbm, cbm = _edges(lv, electrons_per_cell(rec))
             assert vbm == pytest.approx(rec["homo_eV"], abs=2e-3), rec["id"]
             assert cbm == pytest.approx(rec["lumo_eV"], abs=2e-3), rec["id"]
+
+
+def test_projected_levels():
+    """Without near-dependencies (s_min below every S eigenvalue) the projected comparison equals the plain one;
+    dropping directions removes levels from both and keeps a constant shift exact."""
+    ref = _toy(3)
+    c = -0.21
+    pred = RealSpaceBlocks(ref.cell, ref.positions, ref.numbers, ref.bases, ref.R, ref.H + c * ref.S, ref.S, ref.cutoff)
+    plain = band_errors(pred, ref, K, n_electrons=4)
+    proj = band_errors(pred, ref, K, n_electrons=4, s_min=1e-6)
+    assert proj["n_dropped"] == 0
+    for key in ("band_mae_meV", "band_mae_shifted_meV", "gap_error_eV", "n_levels"):
+        assert proj[key] == pytest.approx(plain[key], abs=1e-8)
+    smin = min(np.linalg.eigvalsh(ref.hk_sk(k)[1]).min() for k in K)
+    cut = band_errors(pred, ref, K, n_electrons=4, s_min=smin + 1e-9)
+    assert cut["n_dropped"] >= 1
+    assert cut["band_mae_shifted_meV"] == pytest.approx(0.0, abs=1e-8)
+    assert cut["band_mae_meV"] == pytest.approx(-1e3 * c, abs=1e-8)

@@ -18,8 +18,11 @@ Radial functions: V(d) = sum_k c_k exp(-d / lambda_k), fitted per channel by rid
 on the projections of the training blocks (e.g. the train split of a dataset) onto E_m in the bond frame. On-site
 blocks: per element and shell, the mean of the diagonal of the training on-site blocks (eV), placed on the
 diagonal. Hermiticity is exact by construction: blocks are built for one half of the pairs (R > 0, or R = 0 and
-i < j) and H_ji(-R) = H_ij(R)^T fills the other. Channels of element pairs the fit never saw predict 0 (counted in
-``meta["sk_missing_pairs"]``); elements without on-site parameters raise.
+i < j) and H_ji(-R) = H_ij(R)^T fills the other. An element pair the fit never saw (a binary's only bond, in a
+small training set) falls back to the Wolfsberg-Helmholz (extended Hueckel) form in the same bond frame,
+V_m = kappa_{l l' m} (e_a + e_b) / 2 S_m with the crystal's overlap S and one kappa per (l, l', m) fitted on every
+training pair (``meta["sk_overlap_fallback_pairs"]``; with ``fallback=False`` they are zero,
+``meta["sk_missing_pairs"]``). Elements without on-site parameters raise.
 """
 
 from __future__ import annotations
@@ -114,9 +117,11 @@ def _pairs(b: RealSpaceBlocks, half: bool):
 class SlaterKoster:
     """Two-centre Slater-Koster model fitted to RealSpaceBlocks (see the module docstring). Energies in eV."""
 
-    def __init__(self, lambdas=LAMBDAS, ridge: float = 1e-6):
+    def __init__(self, lambdas=LAMBDAS, ridge: float = 1e-6, fallback: bool = True):
         self.lambdas = tuple(float(x) for x in lambdas)
         self.ridge = float(ridge)
+        self.fallback = bool(fallback)  # unseen element pairs: Wolfsberg-Helmholz from the overlap (else zeros)
+        self.wh: dict[tuple, float] = {}  # (l, l', m) -> kappa
         self.bases: dict[int, OrbitalBasis] = {}
         self.coef: dict[tuple, np.ndarray] = {}  # (Zi, Zj, a, b, m) -> [K]
         self.onsite: dict[tuple, float] = {}  # (Z, a) -> eV
@@ -151,13 +156,17 @@ class SlaterKoster:
                 sel = (zi == key[0]) & (zj == key[1])
                 oi, oj = off[I[sel]], off[J[sel]]
                 ni, nj = self.bases[key[0]].n_orb, self.bases[key[1]].n_orb
-                blocks = b.H[Rr[sel][:, None, None], oi[:, None, None] + np.arange(ni)[None, :, None],
-                             oj[:, None, None] + np.arange(nj)[None, None, :]]
-                data.setdefault(key, []).append((V[sel], self._to_bond_frame(key, V[sel], blocks)))
+                ix = (Rr[sel][:, None, None], oi[:, None, None] + np.arange(ni)[None, :, None],
+                      oj[:, None, None] + np.arange(nj)[None, None, :])
+                data.setdefault(key, []).append((V[sel], self._to_bond_frame(key, V[sel], b.H[ix]),
+                                                 self._to_bond_frame(key, V[sel], b.S[ix])))
         self.onsite = {k: float(np.mean(v)) for k, v in diag.items()}
+        sxy: dict = {}
+        sxx: dict = {}
         for key, parts in data.items():
             d = np.concatenate([p[0] for p in parts])
             hb = np.concatenate([p[1] for p in parts])
+            sb = np.concatenate([p[2] for p in parts])
             dist = np.linalg.norm(d, axis=1)
             self.n_fit[key] = int(len(dist))
             self.dist_range[key] = (float(dist.min()), float(dist.max()))
@@ -172,8 +181,13 @@ class SlaterKoster:
                     v = np.einsum("nij,mij->nm", hb[:, s1, s2], E) / np.einsum("mij,mij->m", E, E)
                     va = np.vstack([v, np.zeros((K, v.shape[1]))])
                     c = np.linalg.lstsq(Aa, va, rcond=None)[0] / scale[:, None]  # [K, n_m]
+                    x = np.einsum("nij,mij->nm", sb[:, s1, s2], E) / np.einsum("mij,mij->m", E, E)
+                    x = x * 0.5 * (self.onsite[(key[0], a)] + self.onsite[(key[1], b_)])
                     for m in range(len(E)):
                         self.coef[(key[0], key[1], a, b_, m)] = c[:, m]
+                        sxy[(l1, l2, m)] = sxy.get((l1, l2, m), 0.0) + float(x[:, m] @ v[:, m])
+                        sxx[(l1, l2, m)] = sxx.get((l1, l2, m), 0.0) + float(x[:, m] @ x[:, m])
+        self.wh = {k: sxy[k] / sxx[k] for k in sxy if sxx[k] > 0}
         return self
 
     def _rotations(self, key, d):
@@ -191,13 +205,19 @@ class SlaterKoster:
         return out
 
     # -- prediction ----------------------------------------------------------------------------------
-    def bond_blocks(self, zi: int, zj: int, d: np.ndarray) -> tuple[np.ndarray, bool]:
-        """([n, ni, nj] hopping blocks for bond vectors d [n, 3] from zi to zj (eV), whether the pair was fitted)."""
+    def bond_blocks(self, zi: int, zj: int, d: np.ndarray, S: np.ndarray | None = None) -> tuple[np.ndarray, str]:
+        """([n, ni, nj] hopping blocks for bond vectors d [n, 3] from zi to zj (eV), how: "fitted", "overlap"
+        (a pair the fit never saw, with its overlap blocks S [n, ni, nj] given: the Wolfsberg-Helmholz fallback)
+        or "missing" (zeros))."""
         key = (int(zi), int(zj))
         ni, nj = self.bases[key[0]].n_orb, self.bases[key[1]].n_orb
         out = np.zeros((len(d), ni, nj))
-        if key not in self.n_fit or not len(d):
-            return out, key in self.n_fit
+        if not len(d):
+            return out, "fitted"
+        if key not in self.n_fit:
+            if S is None or not self.wh:
+                return out, "missing"
+            return self._overlap_blocks(key, d, S), "overlap"
         D = self._rotations(key, d)
         Phi = _radial(np.linalg.norm(d, axis=1), self.lambdas)
         for a, (l1, s1) in enumerate(_shell_slices(self.bases[key[0]])):
@@ -206,11 +226,27 @@ class SlaterKoster:
                 V = np.stack([Phi @ self.coef[(key[0], key[1], a, b_, m)] for m in range(len(E))], 1)  # [n, n_m]
                 Hb = np.einsum("nm,mij->nij", V, E)
                 out[:, s1, s2] = np.einsum("nia,nab,njb->nij", D[l1], Hb, D[l2])
-        return out, True
+        return out, "fitted"
+
+    def _overlap_blocks(self, key, d, S):
+        """Wolfsberg-Helmholz: bond-frame channel m of shells (a, b) = kappa_{l l' m} (e_a + e_b) / 2 S_m, with
+        the on-site energies e and one kappa per (l, l', m) fitted on every training pair (`fit`)."""
+        D = self._rotations(key, d)
+        Sb = self._to_bond_frame(key, d, S)
+        out = np.zeros_like(S)
+        for a, (l1, s1) in enumerate(_shell_slices(self.bases[key[0]])):
+            for b_, (l2, s2) in enumerate(_shell_slices(self.bases[key[1]])):
+                E = channel_matrices(l1, l2)
+                sm = np.einsum("nij,mij->nm", Sb[:, s1, s2], E) / np.einsum("mij,mij->m", E, E)
+                kap = np.array([self.wh.get((l1, l2, m), 0.0) for m in range(len(E))])
+                Hb = np.einsum("nm,mij->nij", sm * kap * 0.5 * (self.onsite[(key[0], a)] + self.onsite[(key[1], b_)]), E)
+                out[:, s1, s2] = np.einsum("nia,nab,njb->nij", D[l1], Hb, D[l2])
+        return out
 
     def predict_blocks(self, ref: RealSpaceBlocks) -> RealSpaceBlocks:
         """Predicted H on the pairs/R of ``ref`` (e.g. `overlap_blocks` of a new crystal, or a reference for
-        benchmarking); S is ref's. meta["sk_missing_pairs"]: element pairs (symbols) without fitted channels."""
+        benchmarking); S is ref's. meta: "sk_overlap_fallback_pairs" (element pairs predicted by the overlap
+        fallback), "sk_missing_pairs" (predicted zero)."""
         src = str(ref.meta.get("source", "crystal")) if isinstance(ref.meta, dict) else "crystal"
         for z in sorted({int(x) for x in ref.numbers}):
             basis = ref.bases[z]
@@ -229,30 +265,37 @@ class SlaterKoster:
                 H[r0, idx, idx] = self.onsite[(int(z), s)]
         I, J, Rr, V = _pairs(ref, half=True)
         zi, zj = ref.numbers[I], ref.numbers[J]
-        missing = set()
+        missing, fallback = set(), set()
         for key in set(zip(zi.tolist(), zj.tolist())):
             sel = np.nonzero((zi == key[0]) & (zj == key[1]))[0]
-            blocks, ok = self.bond_blocks(key[0], key[1], V[sel])
-            if not ok:
-                missing.add("-".join(sorted((self.bases[key[0]].element, self.bases[key[1]].element))))
+            ni, nj = self.bases[key[0]].n_orb, self.bases[key[1]].n_orb
+            ix = (Rr[sel][:, None, None], off[I[sel]][:, None, None] + np.arange(ni)[None, :, None],
+                  off[J[sel]][:, None, None] + np.arange(nj)[None, None, :])
+            blocks, how = self.bond_blocks(key[0], key[1], V[sel], ref.S[ix] if self.fallback else None)
+            name = "-".join(sorted((self.bases[key[0]].element, self.bases[key[1]].element)))
+            if how == "missing":
+                missing.add(name)
+            elif how == "overlap":
+                fallback.add(name)
             for n, p in enumerate(sel):
                 i, j, r = I[p], J[p], Rr[p]
                 rm = ref.r_index(-ref.R[r])
                 H[r, off[i]:off[i + 1], off[j]:off[j + 1]] = blocks[n]
                 H[rm, off[j]:off[j + 1], off[i]:off[i + 1]] = blocks[n].T
-        meta = {"source": src, "model": "slater-koster", "sk_missing_pairs": sorted(missing)}
+        meta = {"source": src, "model": "slater-koster", "sk_missing_pairs": sorted(missing),
+                "sk_overlap_fallback_pairs": sorted(fallback)}
         return RealSpaceBlocks(ref.cell, ref.positions, ref.numbers, ref.bases, ref.R, H, ref.S.copy(), ref.cutoff,
                                "slater-koster", meta)
 
     def predict(self, structures, engine: str = "tblite", **engine_options) -> list[dict]:
-        """[{"hamiltonian": sisl.Hamiltonian, "blocks": RealSpaceBlocks, "missing_pairs": [...]}] for pymatgen
+        """[{"hamiltonian": sisl.Hamiltonian, "blocks": RealSpaceBlocks, "fallback_pairs": [...]}] for pymatgen
         Structures (or ASE Atoms): S from `overlap_blocks` (no self-consistency), H from the model."""
         from pgnn.hamiltonians import overlap_blocks
 
         out = []
         for st in structures:
             pred = self.predict_blocks(overlap_blocks(st, engine=engine, **engine_options))
-            out.append({"hamiltonian": pred.to_sisl(), "blocks": pred, "missing_pairs": pred.meta["sk_missing_pairs"]})
+            out.append({"hamiltonian": pred.to_sisl(), "blocks": pred, "fallback_pairs": pred.meta["sk_overlap_fallback_pairs"] + pred.meta["sk_missing_pairs"]})
         return out
 
     @property
@@ -263,7 +306,8 @@ class SlaterKoster:
     def save(self, path) -> None:
         path = Path(path)
         keys = sorted(self.coef)
-        meta = {"lambdas": self.lambdas, "ridge": self.ridge,
+        meta = {"lambdas": self.lambdas, "ridge": self.ridge, "fallback": self.fallback,
+                "wh": [[*k, v] for k, v in sorted(self.wh.items())],
                 "bases": {str(z): b.to_dict() for z, b in self.bases.items()},
                 "n_fit": [[*k, v] for k, v in sorted(self.n_fit.items())],
                 "dist_range": [[*k, *v] for k, v in sorted(self.dist_range.items())]}
@@ -288,7 +332,8 @@ class SlaterKoster:
         try:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta"]))
-                m = cls(meta["lambdas"], meta["ridge"])
+                m = cls(meta["lambdas"], meta["ridge"], meta.get("fallback", True))
+                m.wh = {(int(a), int(b), int(c)): float(v) for a, b, c, v in meta.get("wh", [])}
                 m.bases = {int(k): OrbitalBasis.from_dict(v) for k, v in meta["bases"].items()}
                 m.coef = {tuple(int(x) for x in k): c.copy() for k, c in zip(z["keys"], z["coef"])}
                 m.onsite = {tuple(int(x) for x in k): float(v) for k, v in zip(z["onsite_keys"], z["onsite"])}

@@ -168,3 +168,38 @@ def test_fit_on_real_blocks_beats_zero_hoppings():
         zero = RealSpaceBlocks(b.cell, b.positions, b.numbers, b.bases, b.R, p.H * (b.R == 0).all(1)[:, None, None], b.S, b.cutoff)
         e_sk, e_zero = block_errors(p, b), block_errors(zero, b)
         assert e_sk["hopping_meV"] < 0.5 * e_zero["hopping_meV"]
+
+
+def test_overlap_fallback_for_unseen_pairs():
+    """Data of the exact Wolfsberg-Helmholz form: a pair never seen in training (O-Ti, trained on O-O and Ti-Ti
+    crystals only) is predicted exactly from its overlap; with fallback=False it is zero and reported missing."""
+    rng = np.random.default_rng(8)
+    s_model = _truth(9)  # two-centre overlap blocks
+    gen = SlaterKoster()
+    gen.bases = dict(BASES)
+    gen.onsite = {(z, a): float(rng.normal() - 5) for z, b in BASES.items() for a in range(len(b.shells))}
+    for l1 in range(3):
+        for l2 in range(l1, 3):
+            for m in range(l1 + 1):
+                gen.wh[(l1, l2, m)] = gen.wh[(l2, l1, m)] = float(rng.uniform(0.5, 2))  # Hermitian: symmetric
+
+    def crystal(seed, numbers):
+        t = _template(seed, numbers)
+        S = s_model.predict_blocks(t).H * 0.05
+        S[t.r_index([0, 0, 0])] = np.eye(t.n_orb)
+        t = RealSpaceBlocks(t.cell, t.positions, t.numbers, t.bases, t.R, np.zeros_like(S), S, t.cutoff)
+        return gen.predict_blocks(t)  # every pair unseen by `gen`: all hoppings from the overlap
+
+    train = [crystal(s, (8, 8, 8)) for s in range(3)] + [crystal(10 + s, (22, 22, 22)) for s in range(3)]
+    fit = SlaterKoster().fit(train)
+    test = crystal(30, (8, 22, 8))
+    pred = fit.predict_blocks(test)
+    assert pred.meta["sk_overlap_fallback_pairs"] == ["O-Ti"] and not pred.meta["sk_missing_pairs"]
+    assert np.abs(test.H).max() > 0.1
+    off = test.orbital_offsets()
+    ti, o1 = slice(off[1], off[2]), slice(off[0], off[1])  # Ti rows, O columns: the unseen pair (O-O is SK-fitted)
+    assert np.abs(test.H[:, ti, o1]).max() > 0.1
+    assert np.abs(pred.H[:, ti, o1] - test.H[:, ti, o1]).max() < 1e-9
+    assert _h_hermiticity(pred) == 0.0
+    fit.fallback = False
+    assert fit.predict_blocks(test).meta["sk_missing_pairs"] == ["O-Ti"]

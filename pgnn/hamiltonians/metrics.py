@@ -4,7 +4,8 @@ Inputs are `RealSpaceBlocks` or `sisl.Hamiltonian` (converted with `as_blocks`).
 
 - ``block_errors``: mean |H_pred - H_ref| over the matrix elements of the blocks both store (a block is stored when
   any of its H or S elements is nonzero, as in `pgnn.hamiltonians.store`); on-site = (i, i, R = 0), hopping = all
-  other (i, j, R).
+  other (i, j, R); also after the least-squares energy shift H_pred + c S (moving a periodic Hamiltonian's
+  arbitrary energy zero by c changes every block by c S, hoppings included).
 - ``band_errors``: eigenvalues of (H(k), S(k)) on a k-grid. Occupation from the reference's electron count
   (spin-degenerate levels pooled over the grid, the rule the engines use for their own HOMO): VBM = the
   round(nk * n_electrons / 2)-th lowest reference level, CBM = the next one; an odd count per cell is a metal. Compared: band by band at each k (ascending order), the levels whose reference energy is at
@@ -25,7 +26,7 @@ from pgnn.errors import HamiltonianError
 from pgnn.hamiltonians.basis import L_LETTERS, OrbitalBasis, Shell
 from pgnn.hamiltonians.blocks import RealSpaceBlocks
 
-__all__ = ["as_blocks", "block_errors", "band_errors", "projected_levels", "compare", "electrons_per_cell", "grid_of", "summarize"]
+__all__ = ["as_blocks", "shift_energy", "block_errors", "band_errors", "projected_levels", "compare", "electrons_per_cell", "grid_of", "summarize"]
 
 
 def _bases_from_tags(geom) -> dict[int, OrbitalBasis]:
@@ -85,11 +86,34 @@ def _aligned(pred, ref):
     return np.array(keys, dtype=int).reshape(-1, 3), dense(p), dense(r), r.orbital_offsets()
 
 
+def shift_energy(blocks, c: float) -> RealSpaceBlocks:
+    """A copy with H - c S: every level moves by -c (eV). E.g. c = the VBM puts the VBM at 0."""
+    b = as_blocks(blocks)
+    return RealSpaceBlocks(b.cell, b.positions, b.numbers, b.bases, b.R, b.H - float(c) * b.S, b.S, b.cutoff,
+                           b.engine, dict(b.meta) if isinstance(b.meta, dict) else {})
+
+
 def block_errors(pred, ref) -> dict:
-    """{onsite_meV, hopping_meV, n_onsite, n_hopping, overlap_max_diff}: element-wise MAE (meV) over the blocks
-    both Hamiltonians store; overlap_max_diff = max |S_pred - S_ref| over those blocks (should be ~0)."""
+    """{onsite_meV, hopping_meV, n_onsite, n_hopping, overlap_max_diff, block_shift_eV, onsite_shifted_meV,
+    hopping_shifted_meV}: element-wise MAE (meV) over the blocks both Hamiltonians store; overlap_max_diff = max
+    |S_pred - S_ref| over those blocks (should be ~0); *_shifted after the least-squares energy shift
+    H_pred + c S (c = block_shift_eV), the block counterpart of the shifted band error (a periodic Hamiltonian's
+    energy zero is arbitrary, and moving it by c changes every block by c S)."""
     R, (Hp, Sp), (Hr, Sr), off = _aligned(pred, ref)
+    out = _block_mae(R, Hp, Sp, Hr, Sr, off, 0.0)
+    mask = out.pop("_mask")
+    num = float((Sr[mask] * (Hr[mask] - Hp[mask])).sum())
+    den = float((Sr[mask] ** 2).sum())
+    c = num / den if den > 0 else 0.0
+    sh = _block_mae(R, Hp + c * Sr, Sp, Hr, Sr, off, c)
+    sh.pop("_mask")
+    out.update({"block_shift_eV": c, "onsite_shifted_meV": sh["onsite_meV"], "hopping_shifted_meV": sh["hopping_meV"]})
+    return out
+
+
+def _block_mae(R, Hp, Sp, Hr, Sr, off, c) -> dict:
     N = len(off) - 1
+    mask = np.zeros(Hp.shape, bool)
     r0 = [a for a, x in enumerate(R.tolist()) if x == [0, 0, 0]]
     on, hop, n_on, n_hop, ds = 0.0, 0.0, 0, 0, 0.0
     for a in range(len(R)):
@@ -99,6 +123,7 @@ def block_errors(pred, ref) -> dict:
                 hp, hr, sp, sr = Hp[a, si, sj], Hr[a, si, sj], Sp[a, si, sj], Sr[a, si, sj]
                 if not ((hp.any() or sp.any()) and (hr.any() or sr.any())):
                     continue
+                mask[a, si, sj] = True
                 e = float(np.abs(hp - hr).sum())
                 ds = max(ds, float(np.abs(sp - sr).max()))
                 if r0 and a == r0[0] and i == j:
@@ -107,7 +132,7 @@ def block_errors(pred, ref) -> dict:
                     hop, n_hop = hop + e, n_hop + hp.size
     return {"onsite_meV": 1e3 * on / max(n_on, 1) if n_on else float("nan"),
             "hopping_meV": 1e3 * hop / max(n_hop, 1) if n_hop else float("nan"),
-            "n_onsite": n_on, "n_hopping": n_hop, "overlap_max_diff": ds}
+            "n_onsite": n_on, "n_hopping": n_hop, "overlap_max_diff": ds, "_mask": mask}
 
 
 def _edges(levels, n_electrons: float) -> tuple[float, float]:
@@ -194,6 +219,8 @@ def summarize(rows: list[dict]) -> dict:
     return {
         "onsite_meV": sum(r["onsite_meV"] * r["n_onsite"] for r in rows if r["n_onsite"]) / max(n_on, 1),
         "hopping_meV": sum(r["hopping_meV"] * r["n_hopping"] for r in rows if r["n_hopping"]) / max(n_hop, 1),
+        "onsite_shifted_meV": sum(r["onsite_shifted_meV"] * r["n_onsite"] for r in rows if r["n_onsite"]) / max(n_on, 1),
+        "hopping_shifted_meV": sum(r["hopping_shifted_meV"] * r["n_hopping"] for r in rows if r["n_hopping"]) / max(n_hop, 1),
         "band_mae_meV": float(np.mean([r["band_mae_meV"] for r in rows])),
         "band_mae_shifted_meV": float(np.mean([r["band_mae_shifted_meV"] for r in rows])),
         "gap_mae_eV": float(np.mean([abs(r["gap_error_eV"]) for r in rows])),

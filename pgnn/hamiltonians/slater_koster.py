@@ -137,12 +137,19 @@ class SlaterKoster:
                                        f"{self.bases[z].shells} of the other crystals (use one engine)")
             self.bases.setdefault(z, basis)
 
-    def fit(self, blocks_list) -> "SlaterKoster":
-        """Fit on an iterable of RealSpaceBlocks (or zero-argument callables returning them, e.g. dataset loaders)."""
+    def fit(self, blocks_list, shifts=None) -> "SlaterKoster":
+        """Fit on an iterable of RealSpaceBlocks (or zero-argument callables returning them, e.g. dataset loaders).
+        ``shifts``: one energy per crystal (eV), fitted to H - c S instead of H: a periodic engine's energy zero
+        differs from crystal to crystal, and c = each crystal's VBM (the records' homo_eV) puts them on one scale;
+        the model then predicts energies relative to the VBM."""
+        shifts = None if shifts is None else [float(c) for c in shifts]
         data: dict[tuple, list] = {}  # (Zi, Zj) -> [(d [n, 3], bond-frame blocks [n, ni, nj])]
         diag: dict[tuple, list] = {}
         for k, item in enumerate(blocks_list):
             b = item() if callable(item) else item
+            if shifts is not None:
+                b = RealSpaceBlocks(b.cell, b.positions, b.numbers, b.bases, b.R, b.H - shifts[k] * b.S, b.S, b.cutoff,
+                                    b.engine, b.meta)
             self._merge_bases(b, b.meta.get("source", f"crystal {k}") if isinstance(b.meta, dict) else f"crystal {k}")
             off = b.orbital_offsets()
             r0 = b.r_index([0, 0, 0])

@@ -43,6 +43,13 @@ def test_constant_shift():
     assert m["shift_meV"] == pytest.approx(1e3 * c, abs=1e-8)
     assert m["gap_error_eV"] == pytest.approx(0.0, abs=1e-10)
     assert m["n_levels"] > 8
+    bl = block_errors(pred, ref)  # H + c S: every block moves, the shifted block error is 0
+    assert bl["hopping_meV"] > 1.0 and bl["onsite_meV"] > 1.0
+    assert bl["block_shift_eV"] == pytest.approx(-c, abs=1e-12)
+    assert bl["onsite_shifted_meV"] == pytest.approx(0.0, abs=1e-9) and bl["hopping_shifted_meV"] == pytest.approx(0.0, abs=1e-9)
+    from pgnn.hamiltonians.metrics import shift_energy
+
+    assert np.abs(shift_energy(pred, c).H - ref.H).max() < 1e-12
 
 
 def test_identical_is_zero_and_sisl_roundtrip():

@@ -551,7 +551,9 @@ def main(argv=None) -> int:
     if out["band_plots"]:
         lines += ["## Band structures", "", "Crystals: " + ", ".join(f"{b['formula']} ({b['kind']})" for b in out["band_plots"]),
                   "", "![bands](hamiltonian_model_bands.png)", ""]
-    (RESULTS / "hamiltonian_models.md").write_text("\n".join(lines))
+    from pgnn.atomic import atomic_write_text
+
+    atomic_write_text(RESULTS / "hamiltonian_models.md", "\n".join(lines))
     atomic_json(RESULTS / "hamiltonian_models.json", out)
     log(f"wrote {RESULTS / 'hamiltonian_models.md'}")
     return 0

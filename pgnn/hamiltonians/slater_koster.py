@@ -28,8 +28,6 @@ training pair (``meta["sk_overlap_fallback_pairs"]``; with ``fallback=False`` th
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -323,16 +321,11 @@ class SlaterKoster:
                   "onsite_keys": np.array(sorted(self.onsite), dtype=np.int64).reshape(-1, 2),
                   "onsite": np.array([self.onsite[k] for k in sorted(self.onsite)], dtype=np.float64),
                   "meta": np.array(json.dumps(meta))}
+        from pgnn.atomic import atomic_open
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_open(path, "wb", encoding=None) as fh:
+            np.savez_compressed(fh, **arrays)
 
     @classmethod
     def load(cls, path) -> "SlaterKoster":

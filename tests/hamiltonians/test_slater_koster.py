@@ -203,3 +203,19 @@ def test_overlap_fallback_for_unseen_pairs():
     assert _h_hermiticity(pred) == 0.0
     fit.fallback = False
     assert fit.predict_blocks(test).meta["sk_missing_pairs"] == ["O-Ti"]
+
+
+def test_predict_structures_through_the_engine_overlap(nacl_blocks):
+    """predict([structure]) takes S from overlap_blocks and returns a sisl.Hamiltonian whose bands equal those of
+    predict_blocks on the engine's own blocks."""
+    from ham_crystals import rocksalt
+    from pgnn.hamiltonians import eigenvalues
+    from pgnn.hamiltonians.supercell import commensurate_kpoints
+
+    ref, info = nacl_blocks
+    fit = SlaterKoster().fit([ref])
+    out = fit.predict([rocksalt(5.64, "Na", "Cl")], radius=3.0, max_atoms=32)[0]
+    k = commensurate_kpoints(np.array(info["supercell"]))
+    want = fit.predict_blocks(ref).eigenvalues(k)
+    assert np.abs(eigenvalues(out["hamiltonian"], k) - want).max() < 1e-8
+    assert out["hamiltonian"].no == ref.n_orb and not out["hamiltonian"].orthogonal

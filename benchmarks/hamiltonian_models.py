@@ -394,10 +394,10 @@ def main(argv=None) -> int:
             for rec in P["test"][:2]:
                 st = structure_of(load[rec["id"]]())
                 t = time.perf_counter()
-                ref, _ = compute_blocks(st, max_atoms=rec["n_supercell_atoms"])
+                ref, _ = compute_blocks(st, supercell=rec["supercell"])
                 t_full = time.perf_counter() - t
                 t = time.perf_counter()
-                ov = overlap_blocks(st, max_atoms=rec["n_supercell_atoms"])
+                ov = overlap_blocks(st, supercell=rec["supercell"])
                 t_ov = time.perf_counter() - t
                 res.append({"formula": rec["formula"], "supercell_atoms": rec["n_supercell_atoms"],
                             "compute_blocks_s": t_full, "overlap_blocks_s": t_ov, "ratio": t_full / t_ov,

@@ -24,7 +24,7 @@ BOHR = 1.0 / 0.529177210903  # bohr per Angstrom
 HARTREE = 27.211386245988  # eV
 MAX_Z = 86  # GFN1-xTB has parameters for H..Rn
 DEFAULTS = {"cutoff": None, "radius": 6.0, "max_atoms": 128, "shrink": True, "method": "GFN1-xTB", "accuracy": 1.0, "max_iter": 250,
-            "temperature_K": 300.0}
+            "temperature_K": 300.0, "supercell": None}
 INSTALL = "pip install tblite"
 
 
@@ -81,11 +81,19 @@ def _setup(cell, positions, numbers, source: str, options: dict):
     numbers = np.asarray(numbers, dtype=int)
     if not (np.isfinite(cell).all() and np.isfinite(pos).all()):
         raise HamiltonianError(source, "non-finite cell or positions")
-    radius = float(opt["radius"])
-    M = choose_supercell(cell, pos, numbers, radius)
-    while opt["shrink"] and abs(round(np.linalg.det(M))) * len(numbers) > opt["max_atoms"] and radius > 2.0:
-        radius -= 0.25
+    if opt["supercell"] is not None:  # e.g. a dataset record's "supercell": reproduce its blocks exactly
+        M = np.asarray(opt["supercell"])
+        if M.shape != (3, 3) or np.abs(M - np.rint(M)).max() > 0 or round(abs(np.linalg.det(M))) < 1:
+            raise HamiltonianError(source, f"supercell must be a non-singular integer 3x3 matrix, got {opt['supercell']}")
+        M = np.rint(M).astype(int)
+        if np.linalg.det(M) < 0:
+            M = -M
+    else:
+        radius = float(opt["radius"])
         M = choose_supercell(cell, pos, numbers, radius)
+        while opt["shrink"] and abs(round(np.linalg.det(M))) * len(numbers) > opt["max_atoms"] and radius > 2.0:
+            radius -= 0.25
+            M = choose_supercell(cell, pos, numbers, radius)
     T = lattice_points(M)
     check_input(numbers, len(T) * len(numbers), opt["max_atoms"], source)
     r_in = float(heights(M @ cell).min() / 2)
@@ -191,7 +199,8 @@ def tblite_overlap(cell, positions, numbers, source: str = "", **options) -> Rea
 def tblite_blocks(cell, positions, numbers, source: str = "", **options) -> tuple[RealSpaceBlocks, dict]:
     """Self-consistent GFN1-xTB blocks of the crystal (cell rows and Cartesian positions in Angstrom).
 
-    Options (DEFAULTS): radius (Angstrom: the supercell's inscribed sphere is at least this, so every pair closer
+    Options (DEFAULTS): supercell (an integer 3x3 M, the supercell M @ cell; overrides radius, e.g. a record's
+    "supercell" to reproduce its blocks), radius (Angstrom: the supercell's inscribed sphere is at least this, so every pair closer
     than it is its own unique minimum image), max_atoms (supercell size limit; with shrink=True the radius is lowered
     in 0.25 A steps until the supercell fits, else CellTooLargeError), cutoff (None: store every minimum image of
     the supercell, which folds back exactly; a number: drop pairs farther apart), method, accuracy, max_iter,

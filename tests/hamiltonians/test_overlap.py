@@ -20,6 +20,9 @@ def test_overlap_equals_compute_blocks(nacl_blocks):
     assert np.abs(ov.S).max() > 0.5  # on-site diagonal is 1: the comparison is not of zeros
     assert not ov.H.any()
     assert ov.meta["supercell"] == ref.meta["supercell"]
+    # the record's supercell alone reproduces the pairs (what predict needs for a dataset crystal)
+    ov2 = overlap_blocks(rocksalt(5.64, "Na", "Cl"), supercell=ref.meta["supercell"])
+    assert np.array_equal(ov2.R, ref.R) and np.abs(ov2.S - ref.S).max() < 1e-8
 
 
 def test_overlap_with_cutoff_keeps_the_same_pairs():
@@ -38,5 +41,7 @@ def test_overlap_bad_input_named():
 
     with pytest.raises(HamiltonianError, match="unknown tblite option"):
         overlap_blocks(rocksalt(5.64, "Na", "Cl"), radius=3.0, bogus=1)
+    with pytest.raises(HamiltonianError, match="supercell must be"):
+        overlap_blocks(rocksalt(5.64, "Na", "Cl"), supercell=[[1, 0, 0], [0, 1, 0], [1, 0, 0]])
     with pytest.raises(HamiltonianError, match="tblite"):
         overlap_blocks(rocksalt(5.64, "Na", "Cl"), engine="vasp")

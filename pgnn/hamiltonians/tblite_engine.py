@@ -18,13 +18,13 @@ from pgnn.hamiltonians.blocks import RealSpaceBlocks
 from pgnn.hamiltonians.checks import band_errors
 from pgnn.hamiltonians.supercell import blocks_from_supercell, heights, choose_supercell, commensurate_kpoints, lattice_points
 
-__all__ = ["tblite_blocks", "DEFAULTS", "MAX_Z"]
+__all__ = ["tblite_blocks", "tblite_overlap", "DEFAULTS", "MAX_Z"]
 
 BOHR = 1.0 / 0.529177210903  # bohr per Angstrom
 HARTREE = 27.211386245988  # eV
 MAX_Z = 86  # GFN1-xTB has parameters for H..Rn
 DEFAULTS = {"cutoff": None, "radius": 6.0, "max_atoms": 128, "shrink": True, "method": "GFN1-xTB", "accuracy": 1.0, "max_iter": 250,
-            "temperature_K": 300.0}
+            "temperature_K": 300.0, "supercell": None}
 INSTALL = "pip install tblite"
 
 
@@ -70,10 +70,137 @@ def check_input(numbers, n_supercell_atoms: int, max_atoms: int, source: str) ->
             f"(a cell of {len(numbers)} atoms; lower the cutoff or raise max_atoms)")
 
 
+def _setup(cell, positions, numbers, source: str, options: dict):
+    """Validated options and arrays, the supercell M, its lattice points T and its inscribed radius (Angstrom)."""
+    unknown = set(options) - set(DEFAULTS)
+    if unknown:
+        raise HamiltonianError(source, f"unknown tblite option(s) {sorted(unknown)}; valid: {sorted(DEFAULTS)}")
+    opt = {**DEFAULTS, **options}
+    cell = np.asarray(cell, dtype=float)
+    pos = np.asarray(positions, dtype=float)
+    numbers = np.asarray(numbers, dtype=int)
+    if not (np.isfinite(cell).all() and np.isfinite(pos).all()):
+        raise HamiltonianError(source, "non-finite cell or positions")
+    if opt["supercell"] is not None:  # e.g. a dataset record's "supercell": reproduce its blocks exactly
+        M = np.asarray(opt["supercell"])
+        if M.shape != (3, 3) or np.abs(M - np.rint(M)).max() > 0 or round(abs(np.linalg.det(M))) < 1:
+            raise HamiltonianError(source, f"supercell must be a non-singular integer 3x3 matrix, got {opt['supercell']}")
+        M = np.rint(M).astype(int)
+        if np.linalg.det(M) < 0:
+            M = -M
+    else:
+        radius = float(opt["radius"])
+        M = choose_supercell(cell, pos, numbers, radius)
+        while opt["shrink"] and abs(round(np.linalg.det(M))) * len(numbers) > opt["max_atoms"] and radius > 2.0:
+            radius -= 0.25
+            M = choose_supercell(cell, pos, numbers, radius)
+    T = lattice_points(M)
+    check_input(numbers, len(T) * len(numbers), opt["max_atoms"], source)
+    r_in = float(heights(M @ cell).min() / 2)
+    return opt, cell, pos, numbers, M, T, r_in
+
+
+def _singlepoint(method, cell, pos, numbers, M, T, opt, source: str, overlap_only: bool = False):
+    """(calculator, result) of the supercell. ``overlap_only``: no SCF (max-iter 0, tblite's "not converged" is
+    expected and ignored); only the result's overlap matrix is meaningful then."""
+    Calculator = _import_tblite()
+    from tblite.exceptions import TBLiteRuntimeError, TBLiteValueError
+    from tblite.interface import Result
+
+    sc_pos = (T @ cell)[:, None, :] + pos[None, :, :]
+    sc_num = np.tile(numbers, len(T))
+    res = Result()
+    try:
+        calc = Calculator(_integrals_only(method) if overlap_only else method, sc_num, sc_pos.reshape(-1, 3) * BOHR, lattice=(M @ cell) * BOHR,
+                          periodic=np.array([True, True, True]))
+        calc.set("verbosity", 0)
+        calc.set("save-integrals", 1)
+        calc.set("accuracy", float(opt["accuracy"]))
+        calc.set("max-iter", 0 if overlap_only else int(opt["max_iter"]))
+        calc.set("temperature", float(opt["temperature_K"]) * 3.166811563e-6)
+        calc.singlepoint(res)
+    except (TBLiteRuntimeError, TBLiteValueError, RuntimeError) as exc:
+        msg = str(exc)
+        if overlap_only and "not converged" in msg:
+            return calc, res
+        if "conver" in msg.lower():
+            raise ConvergenceError(source, f"tblite SCF did not converge in {opt['max_iter']} iterations: {msg.strip()}") from None
+        if "sygvd" in msg:  # the generalized eigensolver's Cholesky step: S is not positive definite
+            raise HamiltonianError(source, f"tblite failed: the overlap matrix is not positive definite (GFN1's diffuse "
+                                           f"basis is linearly dependent in this crystal): {msg.strip()}") from None
+        raise HamiltonianError(source, f"tblite failed: {msg.strip()}") from None
+    return calc, res
+
+
+_PARAMS: dict = {}
+
+
+def _integrals_only(method: str):
+    """tblite's parametrization of ``method`` without dispersion, repulsion, halogen and charge terms: the same
+    basis, hence the same overlap, and none of the lattice sums those terms need."""
+    if method not in _PARAMS:
+        from tblite import library
+
+        export = {"GFN1-xTB": library.export_gfn1_param, "GFN2-xTB": library.export_gfn2_param,
+                  "IPEA1-xTB": library.export_ipea1_param}.get(method)
+        if export is None:
+            return method
+        param = library.new_param()
+        export(param)
+        table = library.new_table()
+        library.dump_param(param, table)
+        full = library.table_to_dict(table)
+        _PARAMS[method] = {k: v for k, v in full.items() if k in ("meta", "hamiltonian", "element")}
+    return _PARAMS[method]
+
+
+def _bases(calc, numbers, n_cells: int):
+    """({Z: OrbitalBasis}, orbital offsets [N + 1] of one cell, U: tblite -> e3nn orbital order of the supercell)."""
+    from pymatgen.core.periodic_table import Element
+
+    am = np.asarray(calc.get("angular-momenta"))
+    shell_atom = np.asarray(calc.get("shell-map"))
+    bases: dict[int, OrbitalBasis] = {}
+    for a, z in enumerate(numbers):
+        if int(z) not in bases:
+            ls = am[shell_atom == a]
+            bases[int(z)] = OrbitalBasis(Element.from_Z(int(z)).symbol, _shells(int(z), ls))
+    n_per_atom = [bases[int(z)].n_orb for z in numbers]
+    offsets = np.concatenate([[0], np.cumsum(n_per_atom)]).astype(int)
+    U1 = np.zeros((offsets[-1], offsets[-1]))
+    for a, z in enumerate(numbers):
+        U1[offsets[a]:offsets[a + 1], offsets[a]:offsets[a + 1]] = basis_transform(bases[int(z)].ls, "z")
+    return bases, offsets, np.kron(np.eye(n_cells), U1)
+
+
+def tblite_overlap(cell, positions, numbers, source: str = "", **options) -> RealSpaceBlocks:
+    """The overlap S_ij(R) of the crystal without self-consistency: the same supercell, minimum-image pairs, R,
+    cutoff and orbital basis as `tblite_blocks` with the same options; H is zero. tblite evaluates the integrals
+    inside its single point, so this runs it with zero SCF iterations and skips the Fock matrix and the checks."""
+    t0 = time.perf_counter()
+    opt, cell, pos, numbers, M, T, r_in = _setup(cell, positions, numbers, source, options)
+    calc, res = _singlepoint(opt["method"], cell, pos, numbers, M, T, opt, source, overlap_only=True)
+    try:
+        S = np.asarray(res.get("overlap-matrix"))
+    except Exception as exc:  # tblite stopped before the integrals
+        raise HamiltonianError(source, f"tblite gave no overlap matrix: {exc}") from None
+    bases, offsets, U = _bases(calc, numbers, len(T))
+    Se = U @ S @ U.T
+    R, SR, _ = blocks_from_supercell(cell, pos, M, Se, Se, offsets)
+    blocks = RealSpaceBlocks(cell, pos, numbers, bases, R, np.zeros_like(SR), SR, cutoff=np.inf, engine=opt["method"])
+    blocks.symmetrize()
+    if opt["cutoff"] is not None:
+        blocks = blocks.truncated(float(opt["cutoff"]))
+    blocks.meta = {"supercell": M.tolist(), "n_supercell_atoms": int(len(T) * len(numbers)), "inscribed_radius_A": r_in,
+                   "overlap_only": True, "seconds_total": time.perf_counter() - t0}
+    return blocks
+
+
 def tblite_blocks(cell, positions, numbers, source: str = "", **options) -> tuple[RealSpaceBlocks, dict]:
     """Self-consistent GFN1-xTB blocks of the crystal (cell rows and Cartesian positions in Angstrom).
 
-    Options (DEFAULTS): radius (Angstrom: the supercell's inscribed sphere is at least this, so every pair closer
+    Options (DEFAULTS): supercell (an integer 3x3 M, the supercell M @ cell; overrides radius, e.g. a record's
+    "supercell" to reproduce its blocks), radius (Angstrom: the supercell's inscribed sphere is at least this, so every pair closer
     than it is its own unique minimum image), max_atoms (supercell size limit; with shrink=True the radius is lowered
     in 0.25 A steps until the supercell fits, else CellTooLargeError), cutoff (None: store every minimum image of
     the supercell, which folds back exactly; a number: drop pairs farther apart), method, accuracy, max_iter,
@@ -84,46 +211,10 @@ def tblite_blocks(cell, positions, numbers, source: str = "", **options) -> tupl
     translation invariance before averaging; hermiticity_before_averaging_eV = max|H_ji(-R) - H_ij(R)^T| of the
     averaged blocks before the explicit symmetrization; folded_* = `band_errors` of the folded blocks against
     the supercell's levels (nonzero when the SCF broke translation symmetry, or from truncation)."""
-    unknown = set(options) - set(DEFAULTS)
-    if unknown:
-        raise HamiltonianError(source, f"unknown tblite option(s) {sorted(unknown)}; valid: {sorted(DEFAULTS)}")
-    opt = {**DEFAULTS, **options}
-    cell = np.asarray(cell, dtype=float)
-    pos = np.asarray(positions, dtype=float)
-    numbers = np.asarray(numbers, dtype=int)
-    if not (np.isfinite(cell).all() and np.isfinite(pos).all()):
-        raise HamiltonianError(source, "non-finite cell or positions")
-    radius = float(opt["radius"])
-    M = choose_supercell(cell, pos, numbers, radius)
-    while opt["shrink"] and abs(round(np.linalg.det(M))) * len(numbers) > opt["max_atoms"] and radius > 2.0:
-        radius -= 0.25
-        M = choose_supercell(cell, pos, numbers, radius)
-    T = lattice_points(M)
-    check_input(numbers, len(T) * len(numbers), opt["max_atoms"], source)
-    r_in = float(heights(M @ cell).min() / 2)
-    Calculator = _import_tblite()
-    from tblite.exceptions import TBLiteRuntimeError, TBLiteValueError
-
-    sc_pos = (T @ cell)[:, None, :] + pos[None, :, :]
+    opt, cell, pos, numbers, M, T, r_in = _setup(cell, positions, numbers, source, options)
     sc_num = np.tile(numbers, len(T))
     t0 = time.perf_counter()
-    try:
-        calc = Calculator(opt["method"], sc_num, sc_pos.reshape(-1, 3) * BOHR, lattice=(M @ cell) * BOHR,
-                          periodic=np.array([True, True, True]))
-        calc.set("verbosity", 0)
-        calc.set("save-integrals", 1)
-        calc.set("accuracy", float(opt["accuracy"]))
-        calc.set("max-iter", int(opt["max_iter"]))
-        calc.set("temperature", float(opt["temperature_K"]) * 3.166811563e-6)
-        res = calc.singlepoint()
-    except (TBLiteRuntimeError, TBLiteValueError, RuntimeError) as exc:
-        msg = str(exc)
-        if "conver" in msg.lower():
-            raise ConvergenceError(source, f"tblite SCF did not converge in {opt['max_iter']} iterations: {msg.strip()}") from None
-        if "sygvd" in msg:  # the generalized eigensolver's Cholesky step: S is not positive definite
-            raise HamiltonianError(source, f"tblite failed: the overlap matrix is not positive definite (GFN1's diffuse "
-                                           f"basis is linearly dependent in this crystal): {msg.strip()}") from None
-        raise HamiltonianError(source, f"tblite failed: {msg.strip()}") from None
+    calc, res = _singlepoint(opt["method"], cell, pos, numbers, M, T, opt, source)
     t_engine = time.perf_counter() - t0
     e = np.asarray(res.get("orbital-energies")) * HARTREE
     C = np.asarray(res.get("orbital-coefficients"))
@@ -132,21 +223,7 @@ def tblite_blocks(cell, positions, numbers, source: str = "", **options) -> tupl
     F = S @ (C * e[None, :]) @ C.T @ S
     resid = float(np.abs(F @ C - S @ C * e[None, :]).max())
     # orbital layout of one cell (tblite orders orbitals atom by atom, shell by shell)
-    am = np.asarray(calc.get("angular-momenta"))
-    shell_atom = np.asarray(calc.get("shell-map"))
-    bases: dict[int, OrbitalBasis] = {}
-    from pymatgen.core.periodic_table import Element
-
-    for a, z in enumerate(numbers):
-        if int(z) not in bases:
-            ls = am[shell_atom == a]
-            bases[int(z)] = OrbitalBasis(Element.from_Z(int(z)).symbol, _shells(int(z), ls))
-    n_per_atom = [bases[int(z)].n_orb for z in numbers]
-    offsets = np.concatenate([[0], np.cumsum(n_per_atom)]).astype(int)
-    U1 = np.zeros((offsets[-1], offsets[-1]))
-    for a, z in enumerate(numbers):
-        U1[offsets[a]:offsets[a + 1], offsets[a]:offsets[a + 1]] = basis_transform(bases[int(z)].ls, "z")
-    U = np.kron(np.eye(len(T)), U1)
+    bases, offsets, U = _bases(calc, numbers, len(T))
     Fe, Se = U @ F @ U.T, U @ S @ U.T
     t1 = time.perf_counter()
     stats: dict = {}

@@ -82,7 +82,8 @@ def crystal_sample(cell, positions, numbers, bases: dict, slots: str, cutoff: fl
     onsite [P] bool; edge_src, edge_dst [E] atom indices and edge_vec [E, 3] of the message-passing graph (pairs
     with 0 < d <= conv_cutoff; edge from neighbour j = src to i = dst); orb_mask [N, n_slot_orb] (the slots the
     element fills); with `blocks` (RealSpaceBlocks of this cell): target [P, n, n] (eV, padded layout) and
-    target_mask [P, n, n] (orbitals present and the block stored), hopping blocks beyond `cutoff` are ignored.
+    target_S [P, n, n] (the engine's overlap, same layout) and target_mask [P, n, n] (orbitals present and the
+    block stored); blocks beyond `cutoff` are left out.
     """
     numbers = np.asarray(numbers, dtype=np.int64)
     i, j, R, vec = pair_list(cell, positions, cutoff)
@@ -104,6 +105,7 @@ def crystal_sample(cell, positions, numbers, bases: dict, slots: str, cutoff: fl
     if blocks is not None:
         off = blocks.orbital_offsets()
         target = np.zeros((len(i), n_slot, n_slot))
+        target_S = np.zeros((len(i), n_slot, n_slot))
         mask = np.zeros((len(i), n_slot, n_slot), dtype=bool)
         rindex = {tuple(r): a for a, r in enumerate(blocks.R.tolist())}
         for p, (a, b, r) in enumerate(zip(i.tolist(), j.tolist(), R.tolist())):
@@ -116,8 +118,9 @@ def crystal_sample(cell, positions, numbers, bases: dict, slots: str, cutoff: fl
                 continue  # not stored by the engine
             ia, ib = idx[int(numbers[a])], idx[int(numbers[b])]
             target[p][np.ix_(ia, ib)] = hb
+            target_S[p][np.ix_(ia, ib)] = sb
             mask[p][np.ix_(ia, ib)] = True
-        out["target"], out["target_mask"] = target, mask
+        out["target"], out["target_S"], out["target_mask"] = target, target_S, mask
     return out
 
 

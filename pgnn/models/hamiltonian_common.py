@@ -97,3 +97,47 @@ def onsite_bias(embedding: torch.nn.Embedding, z: torch.Tensor, slot_of_orb: tor
 
 def slot_of_orbital(slots: str) -> np.ndarray:
     return np.concatenate([np.full(2 * l + 1, k) for k, l in enumerate(slot_ls(slots))]).astype(np.int64)
+
+
+def best_shift(d: torch.Tensor, S: torch.Tensor, mask: torch.Tensor, pair_graph: torch.Tensor, num_graphs: int):
+    """Per crystal, the c minimizing sum |d - c S|^2 over the masked entries (d = H_pred - H_ref, eV): [B].
+
+    Energies of a periodic engine have no absolute reference: F -> F + c S moves every level by c (F C = S C e
+    with C C^T = S^-1), so the data's blocks are defined up to c S per crystal."""
+    dm, Sm = (d * mask), (S * mask)
+    num = d.new_zeros(num_graphs).index_add_(0, pair_graph, (dm * Sm).sum((1, 2)))
+    den = d.new_zeros(num_graphs).index_add_(0, pair_graph, (Sm * Sm).sum((1, 2)))
+    return num / den.clamp(min=1e-12)
+
+
+@torch.no_grad()
+def fit_levels(embedding: torch.nn.Embedding, samples: list[dict], slots: str, iterations: int = 20) -> None:
+    """Set each element's per-slot on-site level (the `onsite_bias` table, eV) from the training on-site blocks:
+    alternating least squares of diag(H_ii) = level[z, slot] + c_crystal (the crystal's energy reference, see
+    `best_shift`), so that the network learns deviations. Elements without data keep their levels."""
+    so = slot_of_orbital(slots)
+    rows = []  # (crystal, z, slot, value)
+    for k, s in enumerate(samples):
+        if "target" not in s:
+            continue
+        on = np.nonzero(s["onsite"])[0]
+        for p in on:
+            z = int(s["z"][s["pair_i"][p]])
+            m = np.diagonal(s["target_mask"][p])
+            for o in np.nonzero(m)[0]:
+                rows.append((k, z, int(so[o]), float(s["target"][p][o, o])))
+    if not rows:
+        return
+    cr, zz, sl, val = (np.array(c) for c in zip(*rows))
+    n_c = int(cr.max()) + 1
+    key = zz * len(slot_ls(slots)) + sl
+    uk, inv = np.unique(key, return_inverse=True)
+    lev = np.zeros(len(uk))
+    c = np.zeros(n_c)
+    for _ in range(iterations):
+        c = np.bincount(cr, val - lev[inv], n_c) / np.maximum(np.bincount(cr, None, n_c), 1)
+        lev = np.bincount(inv, val - c[cr], len(uk)) / np.bincount(inv, None, len(uk))
+    lev -= np.median(lev)
+    w = embedding.weight
+    for k, v in zip(uk.tolist(), lev.tolist()):
+        w[k // len(slot_ls(slots)), k % len(slot_ls(slots))] = v

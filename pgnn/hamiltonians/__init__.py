@@ -12,7 +12,7 @@ from pgnn.hamiltonians.basis import OrbitalBasis, Shell, to_e3nn
 from pgnn.hamiltonians.blocks import RealSpaceBlocks, to_sisl
 from pgnn.hamiltonians.kspace import band_path, bands, eigenvalues, hk_sk
 
-__all__ = ["compute", "compute_blocks", "eigenvalues", "hk_sk", "band_path", "bands", "RealSpaceBlocks",
+__all__ = ["compute", "compute_blocks", "overlap_blocks", "eigenvalues", "hk_sk", "band_path", "bands", "RealSpaceBlocks",
            "OrbitalBasis", "Shell", "to_e3nn", "to_sisl", "read_wannier90"]
 
 
@@ -25,6 +25,27 @@ def compute_blocks(structure, engine: str = "tblite", source: str = "", **option
     else:
         cell, pos, z = structure.lattice.matrix, structure.cart_coords, structure.atomic_numbers
     return run_engine(engine, cell, pos, z, source=source or str(getattr(structure, "formula", "structure")), **options)
+
+
+def _arrays(structure):
+    if hasattr(structure, "get_cell"):  # ASE Atoms
+        return structure.get_cell()[:], structure.get_positions(), structure.get_atomic_numbers()
+    return structure.lattice.matrix, structure.cart_coords, structure.atomic_numbers
+
+
+def overlap_blocks(structure, engine: str = "tblite", source: str = "", **options) -> RealSpaceBlocks:
+    """RealSpaceBlocks with the engine's overlap S filled and H zero, without self-consistency: the same pairs, R,
+    cutoff and orbital basis as ``compute_blocks(structure, engine, **options)`` (what a model needs to predict H
+    of a crystal no engine has run on). Engines: "tblite"."""
+    from pgnn.errors import HamiltonianError
+
+    src = source or str(getattr(structure, "formula", "structure"))
+    cell, pos, z = _arrays(structure)
+    if engine in ("tblite", "gfn1", "GFN1-xTB"):
+        from pgnn.hamiltonians.tblite_engine import tblite_overlap
+
+        return tblite_overlap(cell, pos, z, source=src, **options)
+    raise HamiltonianError(src, f"overlap_blocks supports the engine 'tblite' only, not {engine!r}")
 
 
 def compute(structure, engine: str = "tblite", source: str = "", **options):

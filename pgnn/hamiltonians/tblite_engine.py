@@ -18,7 +18,7 @@ from pgnn.hamiltonians.blocks import RealSpaceBlocks
 from pgnn.hamiltonians.checks import band_errors
 from pgnn.hamiltonians.supercell import blocks_from_supercell, heights, choose_supercell, commensurate_kpoints, lattice_points
 
-__all__ = ["tblite_blocks", "DEFAULTS", "MAX_Z"]
+__all__ = ["tblite_blocks", "tblite_overlap", "DEFAULTS", "MAX_Z"]
 
 BOHR = 1.0 / 0.529177210903  # bohr per Angstrom
 HARTREE = 27.211386245988  # eV
@@ -70,20 +70,8 @@ def check_input(numbers, n_supercell_atoms: int, max_atoms: int, source: str) ->
             f"(a cell of {len(numbers)} atoms; lower the cutoff or raise max_atoms)")
 
 
-def tblite_blocks(cell, positions, numbers, source: str = "", **options) -> tuple[RealSpaceBlocks, dict]:
-    """Self-consistent GFN1-xTB blocks of the crystal (cell rows and Cartesian positions in Angstrom).
-
-    Options (DEFAULTS): radius (Angstrom: the supercell's inscribed sphere is at least this, so every pair closer
-    than it is its own unique minimum image), max_atoms (supercell size limit; with shrink=True the radius is lowered
-    in 0.25 A steps until the supercell fits, else CellTooLargeError), cutoff (None: store every minimum image of
-    the supercell, which folds back exactly; a number: drop pairs farther apart), method, accuracy, max_iter,
-    temperature_K.
-    Returns (blocks within the cutoff, info) where info holds timings, the supercell, the band gap on the
-    commensurate k-mesh and the folded-band check (meV) of the full minimum-image set and of the stored blocks.
-    Fields: fc_sce_residual_eV = max|F C - S C e|; translation_spread_eV = how far the supercell's F is from
-    translation invariance before averaging; hermiticity_before_averaging_eV = max|H_ji(-R) - H_ij(R)^T| of the
-    averaged blocks before the explicit symmetrization; folded_* = `band_errors` of the folded blocks against
-    the supercell's levels (nonzero when the SCF broke translation symmetry, or from truncation)."""
+def _setup(cell, positions, numbers, source: str, options: dict):
+    """Validated options and arrays, the supercell M, its lattice points T and its inscribed radius (Angstrom)."""
     unknown = set(options) - set(DEFAULTS)
     if unknown:
         raise HamiltonianError(source, f"unknown tblite option(s) {sorted(unknown)}; valid: {sorted(DEFAULTS)}")
@@ -101,42 +89,48 @@ def tblite_blocks(cell, positions, numbers, source: str = "", **options) -> tupl
     T = lattice_points(M)
     check_input(numbers, len(T) * len(numbers), opt["max_atoms"], source)
     r_in = float(heights(M @ cell).min() / 2)
+    return opt, cell, pos, numbers, M, T, r_in
+
+
+def _singlepoint(method, cell, pos, numbers, M, T, opt, source: str, overlap_only: bool = False):
+    """(calculator, result) of the supercell. ``overlap_only``: no SCF (max-iter 0, tblite's "not converged" is
+    expected and ignored); only the result's overlap matrix is meaningful then."""
     Calculator = _import_tblite()
     from tblite.exceptions import TBLiteRuntimeError, TBLiteValueError
+    from tblite.interface import Result
 
     sc_pos = (T @ cell)[:, None, :] + pos[None, :, :]
     sc_num = np.tile(numbers, len(T))
-    t0 = time.perf_counter()
+    res = Result()
     try:
-        calc = Calculator(opt["method"], sc_num, sc_pos.reshape(-1, 3) * BOHR, lattice=(M @ cell) * BOHR,
+        calc = Calculator(method, sc_num, sc_pos.reshape(-1, 3) * BOHR, lattice=(M @ cell) * BOHR,
                           periodic=np.array([True, True, True]))
         calc.set("verbosity", 0)
         calc.set("save-integrals", 1)
         calc.set("accuracy", float(opt["accuracy"]))
-        calc.set("max-iter", int(opt["max_iter"]))
+        calc.set("max-iter", 0 if overlap_only else int(opt["max_iter"]))
         calc.set("temperature", float(opt["temperature_K"]) * 3.166811563e-6)
-        res = calc.singlepoint()
+        calc.singlepoint(res)
     except (TBLiteRuntimeError, TBLiteValueError, RuntimeError) as exc:
         msg = str(exc)
+        if overlap_only and "not converged" in msg:
+            return calc, res
         if "conver" in msg.lower():
             raise ConvergenceError(source, f"tblite SCF did not converge in {opt['max_iter']} iterations: {msg.strip()}") from None
         if "sygvd" in msg:  # the generalized eigensolver's Cholesky step: S is not positive definite
             raise HamiltonianError(source, f"tblite failed: the overlap matrix is not positive definite (GFN1's diffuse "
                                            f"basis is linearly dependent in this crystal): {msg.strip()}") from None
         raise HamiltonianError(source, f"tblite failed: {msg.strip()}") from None
-    t_engine = time.perf_counter() - t0
-    e = np.asarray(res.get("orbital-energies")) * HARTREE
-    C = np.asarray(res.get("orbital-coefficients"))
-    S = np.asarray(res.get("overlap-matrix"))
-    occ = np.asarray(res.get("orbital-occupations"))
-    F = S @ (C * e[None, :]) @ C.T @ S
-    resid = float(np.abs(F @ C - S @ C * e[None, :]).max())
-    # orbital layout of one cell (tblite orders orbitals atom by atom, shell by shell)
+    return calc, res
+
+
+def _bases(calc, numbers, n_cells: int):
+    """({Z: OrbitalBasis}, orbital offsets [N + 1] of one cell, U: tblite -> e3nn orbital order of the supercell)."""
+    from pymatgen.core.periodic_table import Element
+
     am = np.asarray(calc.get("angular-momenta"))
     shell_atom = np.asarray(calc.get("shell-map"))
     bases: dict[int, OrbitalBasis] = {}
-    from pymatgen.core.periodic_table import Element
-
     for a, z in enumerate(numbers):
         if int(z) not in bases:
             ls = am[shell_atom == a]
@@ -146,7 +140,59 @@ def tblite_blocks(cell, positions, numbers, source: str = "", **options) -> tupl
     U1 = np.zeros((offsets[-1], offsets[-1]))
     for a, z in enumerate(numbers):
         U1[offsets[a]:offsets[a + 1], offsets[a]:offsets[a + 1]] = basis_transform(bases[int(z)].ls, "z")
-    U = np.kron(np.eye(len(T)), U1)
+    return bases, offsets, np.kron(np.eye(n_cells), U1)
+
+
+def tblite_overlap(cell, positions, numbers, source: str = "", **options) -> RealSpaceBlocks:
+    """The overlap S_ij(R) of the crystal without self-consistency: the same supercell, minimum-image pairs, R,
+    cutoff and orbital basis as `tblite_blocks` with the same options; H is zero. tblite evaluates the integrals
+    inside its single point, so this runs it with zero SCF iterations and skips the Fock matrix and the checks."""
+    t0 = time.perf_counter()
+    opt, cell, pos, numbers, M, T, r_in = _setup(cell, positions, numbers, source, options)
+    calc, res = _singlepoint(opt["method"], cell, pos, numbers, M, T, opt, source, overlap_only=True)
+    try:
+        S = np.asarray(res.get("overlap-matrix"))
+    except Exception as exc:  # tblite stopped before the integrals
+        raise HamiltonianError(source, f"tblite gave no overlap matrix: {exc}") from None
+    bases, offsets, U = _bases(calc, numbers, len(T))
+    Se = U @ S @ U.T
+    R, SR, _ = blocks_from_supercell(cell, pos, M, Se, Se, offsets)
+    blocks = RealSpaceBlocks(cell, pos, numbers, bases, R, np.zeros_like(SR), SR, cutoff=np.inf, engine=opt["method"])
+    blocks.symmetrize()
+    if opt["cutoff"] is not None:
+        blocks = blocks.truncated(float(opt["cutoff"]))
+    blocks.meta = {"supercell": M.tolist(), "n_supercell_atoms": int(len(T) * len(numbers)), "inscribed_radius_A": r_in,
+                   "overlap_only": True, "seconds_total": time.perf_counter() - t0}
+    return blocks
+
+
+def tblite_blocks(cell, positions, numbers, source: str = "", **options) -> tuple[RealSpaceBlocks, dict]:
+    """Self-consistent GFN1-xTB blocks of the crystal (cell rows and Cartesian positions in Angstrom).
+
+    Options (DEFAULTS): radius (Angstrom: the supercell's inscribed sphere is at least this, so every pair closer
+    than it is its own unique minimum image), max_atoms (supercell size limit; with shrink=True the radius is lowered
+    in 0.25 A steps until the supercell fits, else CellTooLargeError), cutoff (None: store every minimum image of
+    the supercell, which folds back exactly; a number: drop pairs farther apart), method, accuracy, max_iter,
+    temperature_K.
+    Returns (blocks within the cutoff, info) where info holds timings, the supercell, the band gap on the
+    commensurate k-mesh and the folded-band check (meV) of the full minimum-image set and of the stored blocks.
+    Fields: fc_sce_residual_eV = max|F C - S C e|; translation_spread_eV = how far the supercell's F is from
+    translation invariance before averaging; hermiticity_before_averaging_eV = max|H_ji(-R) - H_ij(R)^T| of the
+    averaged blocks before the explicit symmetrization; folded_* = `band_errors` of the folded blocks against
+    the supercell's levels (nonzero when the SCF broke translation symmetry, or from truncation)."""
+    opt, cell, pos, numbers, M, T, r_in = _setup(cell, positions, numbers, source, options)
+    sc_num = np.tile(numbers, len(T))
+    t0 = time.perf_counter()
+    calc, res = _singlepoint(opt["method"], cell, pos, numbers, M, T, opt, source)
+    t_engine = time.perf_counter() - t0
+    e = np.asarray(res.get("orbital-energies")) * HARTREE
+    C = np.asarray(res.get("orbital-coefficients"))
+    S = np.asarray(res.get("overlap-matrix"))
+    occ = np.asarray(res.get("orbital-occupations"))
+    F = S @ (C * e[None, :]) @ C.T @ S
+    resid = float(np.abs(F @ C - S @ C * e[None, :]).max())
+    # orbital layout of one cell (tblite orders orbitals atom by atom, shell by shell)
+    bases, offsets, U = _bases(calc, numbers, len(T))
     Fe, Se = U @ F @ U.T, U @ S @ U.T
     t1 = time.perf_counter()
     stats: dict = {}

@@ -103,7 +103,7 @@ def _singlepoint(method, cell, pos, numbers, M, T, opt, source: str, overlap_onl
     sc_num = np.tile(numbers, len(T))
     res = Result()
     try:
-        calc = Calculator(method, sc_num, sc_pos.reshape(-1, 3) * BOHR, lattice=(M @ cell) * BOHR,
+        calc = Calculator(_integrals_only(method) if overlap_only else method, sc_num, sc_pos.reshape(-1, 3) * BOHR, lattice=(M @ cell) * BOHR,
                           periodic=np.array([True, True, True]))
         calc.set("verbosity", 0)
         calc.set("save-integrals", 1)
@@ -122,6 +122,28 @@ def _singlepoint(method, cell, pos, numbers, M, T, opt, source: str, overlap_onl
                                            f"basis is linearly dependent in this crystal): {msg.strip()}") from None
         raise HamiltonianError(source, f"tblite failed: {msg.strip()}") from None
     return calc, res
+
+
+_PARAMS: dict = {}
+
+
+def _integrals_only(method: str):
+    """tblite's parametrization of ``method`` without dispersion, repulsion, halogen and charge terms: the same
+    basis, hence the same overlap, and none of the lattice sums those terms need."""
+    if method not in _PARAMS:
+        from tblite import library
+
+        export = {"GFN1-xTB": library.export_gfn1_param, "GFN2-xTB": library.export_gfn2_param,
+                  "IPEA1-xTB": library.export_ipea1_param}.get(method)
+        if export is None:
+            return method
+        param = library.new_param()
+        export(param)
+        table = library.new_table()
+        library.dump_param(param, table)
+        full = library.table_to_dict(table)
+        _PARAMS[method] = {k: v for k, v in full.items() if k in ("meta", "hamiltonian", "element")}
+    return _PARAMS[method]
 
 
 def _bases(calc, numbers, n_cells: int):

@@ -99,9 +99,8 @@ class PGHamiltonianCore(nn.Module):
             H = H.index_put((torch.nonzero(hop).reshape(-1),), self.hopping(feats))
         if bool(onsite.any()):
             H = H.index_put((torch.nonzero(onsite).reshape(-1),), self.onsite(x[pair_i[onsite]]))
-        H = hc.symmetrize_pairs(H, partner)
         Q = self.Q.to(H.dtype)
-        return Q.T @ H @ Q
+        return hc.symmetrize_pairs(Q.T @ H @ Q, partner)  # last, so that H[partner] = H^T holds exactly
 
 
 @register_model("pg_hamiltonian")
@@ -160,7 +159,8 @@ class PGHamiltonian(nn.Module):
         H = D.transpose(1, 2) @ H @ D
         on = batch["onsite"]
         bias = hc.onsite_bias(self.level, batch["z"][batch["pair_i"][on]], self.slot_of_orb).to(dt)
-        return H.index_put((torch.nonzero(on).reshape(-1),), H[on] + bias)
+        H = H.index_put((torch.nonzero(on).reshape(-1),), H[on] + bias)
+        return hc.symmetrize_pairs(H, batch["partner"])  # exact after the rotation's rounding
 
     def n_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters() if p.requires_grad)

@@ -142,6 +142,7 @@ def _predict_hamiltonian(predictor, files, as_json: bool, out, bands, reference)
         row = {"file": fname, "id": e.id, "formula": e.structure.composition.reduced_formula,
                "n_orbitals": int(blocks.n_orb), "n_R": int(len(blocks.R)), "n_electrons_per_cell": n_el,
                "gap_eV": pb["gap_eV"], "vbm_eV": pb["vbm_eV"], "cbm_eV": pb["cbm_eV"],
+               "k_path_points": pb["n_k"], "k_without_bands": pb["n_k_without_bands"],
                "units": {"gap_eV": "eV", "energies": "eV"}}
         if rb is not None:
             row["reference"] = {"engine": reference, "gap_eV": rb["gap_eV"], "vbm_eV": rb["vbm_eV"],
@@ -159,6 +160,9 @@ def _predict_hamiltonian(predictor, files, as_json: bool, out, bands, reference)
         for r in rows:
             gap = "n/a (no electron count)" if r["gap_eV"] is None else f"{r['gap_eV']:.3f} eV"
             line = f"{r['file']} ({r['formula']}): {r['n_orbitals']} orbitals, {r['n_R']} cells; gap {gap}"
+            if r["k_without_bands"]:
+                line += (f" ({r['k_without_bands']} of {r['k_path_points']} path k-points left out: the engine's "
+                         f"S(k) is not positive definite there)")
             if "reference" in r and r["reference"]["gap_eV"] is not None:
                 line += f"; {reference} gap {r['reference']['gap_eV']:.3f} eV"
             if "bands_png" in r:

@@ -33,7 +33,7 @@ OPTIONS = {
     "cutoff": opt(6.0, gt=0.0, doc="Angstrom: the pairs whose blocks are predicted (whole shells)"),
     "conv_cutoff": opt(4.5, gt=0.0, doc="Angstrom: message passing (<= cutoff)"),
     "l_max": opt(4, min=0, doc="edge harmonics and hidden features stop at this degree"),
-    "hidden": opt("16x0e+4x0o+8x1o+8x1e+8x2e+8x2o+4x3o+4x3e+4x4e+4x4o", check=_irreps_text,
+    "hidden": opt("16x0e+4x0o+4x1o+4x1e+4x2e+4x2o+2x3o+2x3e+2x4e+2x4o", check=_irreps_text,
                   doc="irreps of the node features (irreps above l_max are dropped)"),
     "num_layers": common.num_layers(2),
     "num_basis": common.num_basis(8),

@@ -47,18 +47,24 @@ class O3BlockHead(nn.Module):
     def __init__(self, irreps_in, slots: str, symmetric: bool = False) -> None:
         super().__init__()
         self.irreps_in = o3.Irreps(irreps_in)
-        self.irreps_out, where = block_irreps(slots)
+        listed, where = block_irreps(slots)
+        # one o3.Linear to the merged layout (one term per irrep type: far fewer e3nn instructions than one per
+        # (slot pair, L)); copy c of irrep ir sits at start(ir) + c * dim(ir)
+        kinds = sorted({ir for _, ir in listed})
+        count = {ir: sum(1 for _, j in listed if j == ir) for ir in kinds}
+        self.irreps_out = o3.Irreps([(count[ir], ir) for ir in kinds])
+        start = dict(zip(kinds, [s.start for s in self.irreps_out.slices()]))
         self.n = int(sum(2 * l + 1 for l in slot_ls(slots)))
         self.linear = o3.Linear(self.irreps_in, self.irreps_out)
-        # one dense map [out_dim] -> [n * n] with the 3j coefficients
         M = np.zeros((self.irreps_out.dim, self.n * self.n))
-        o = 0
-        for r0, c0, la, lb, L in where:
+        used = {ir: 0 for ir in kinds}
+        for (_, ir), (r0, c0, la, lb, L) in zip(listed, where):
+            o = start[ir] + used[ir] * ir.dim
+            used[ir] += 1
             C = o3.wigner_3j(la, lb, L, dtype=torch.float64).numpy() * math.sqrt(2 * L + 1)  # [2la+1, 2lb+1, 2L+1]
             for m1 in range(2 * la + 1):
                 for m2 in range(2 * lb + 1):
                     M[o:o + 2 * L + 1, (r0 + m1) * self.n + c0 + m2] = C[m1, m2]
-            o += 2 * L + 1
         self.register_buffer("cg", torch.as_tensor(M, dtype=torch.float64), persistent=False)
         self.symmetric = bool(symmetric)
 

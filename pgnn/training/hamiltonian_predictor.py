@@ -101,15 +101,26 @@ def valence_electrons(dataset: str) -> dict[int, int]:
 
 def band_structure(blocks, n_electrons: float | None, n_points: int = 120) -> dict:
     """Bands of RealSpaceBlocks along the standard k-path of its cell: {"kpoints", "x", "ticks", "energies_eV",
-    "gap_eV", "vbm_eV", "cbm_eV"} (gap on the path, from the electron count per cell; None without it)."""
+    "gap_eV", "vbm_eV", "cbm_eV", "n_k", "n_k_without_bands"} (gap on the path, from the electron count per cell;
+    None without it). GFN1's diffuse basis with minimum-image overlaps gives an S(k) that is not positive definite
+    at many k off the supercell's commensurate mesh: those k have no bands (NaN) and are counted."""
+    from pgnn.errors import HamiltonianError
     from pgnn.hamiltonians import band_path, eigenvalues
 
     k, x, ticks = band_path(blocks.cell, blocks.positions, blocks.numbers, n_points=n_points)
-    e = eigenvalues(blocks.to_sisl(), k)
-    out = {"kpoints": k, "x": x, "ticks": ticks, "energies_eV": e, "gap_eV": None, "vbm_eV": None, "cbm_eV": None}
-    if n_electrons is not None and float(n_electrons) % 2 < 1e-6:
+    H = blocks.to_sisl()
+    e = np.full((len(k), H.no), np.nan)
+    for a, kk in enumerate(k):  # a k where the engine's S(k) is not positive definite is left out (NaN)
+        try:
+            e[a] = eigenvalues(H, kk[None])[0]
+        except HamiltonianError:
+            pass
+    ok = np.isfinite(e).all(axis=1)
+    out = {"kpoints": k, "x": x, "ticks": ticks, "energies_eV": e, "gap_eV": None, "vbm_eV": None, "cbm_eV": None,
+           "n_k": int(len(k)), "n_k_without_bands": int((~ok).sum())}
+    if ok.any() and n_electrons is not None and abs(float(n_electrons) / 2 - round(float(n_electrons) / 2)) < 1e-4:
         n_occ = int(round(float(n_electrons) / 2))
         if 0 < n_occ < e.shape[1]:
-            vbm, cbm = float(e[:, n_occ - 1].max()), float(e[:, n_occ].min())
+            vbm, cbm = float(e[ok, n_occ - 1].max()), float(e[ok, n_occ].min())
             out.update(gap_eV=max(cbm - vbm, 0.0), vbm_eV=vbm, cbm_eV=cbm)
     return out

@@ -31,7 +31,7 @@ class HamiltonianPredictor:
 
     def __init__(self, module, config: dict, folder: Path, engine: str | None = None):
         self.module, self.config, self.folder = module, config, Path(folder)
-        self.model = module.model
+        self.model = module.model.double()  # float64 inference: covariance to ~1e-12 eV, not float32's 1e-6
         self.engine = engine or ENGINE_OF_DATASET.get(str(config["data"]["dataset"]), "tblite")
         self.targets = module.targets
         self.units = {"hamiltonian": "eV"}

@@ -14,7 +14,7 @@ from tests.hamiltonians.ham_crystals import rocksalt, tblite_or_skip
 
 pytestmark = pytest.mark.slow
 
-TINY = ["data.limit=12", "trainer.max_epochs=1", "model.num_layers=1", "model.pair_channels=2",
+TINY = ["data.limit=12", "data.split.fractions=[0.5,0.25,0.25]", "trainer.max_epochs=1", "model.num_layers=1", "model.pair_channels=2",
         "model.pair_hidden=8", "model.radial_hidden=8", "model.num_basis=4", "trainer.enable_progress_bar=false"]
 
 

@@ -96,4 +96,4 @@ def test_cli_evaluate_and_bands(run_dir, tmp_path):
     assert r.exit_code == 0, r.output
     row = json.loads(r.stdout.strip().splitlines()[-1])[0]
     assert png.is_file() and png.stat().st_size > 1000
-    assert row["n_orbitals"] == 8 and row["k_path_points"] > 10
+    assert row["n_orbitals"] == 13 and row["k_path_points"] > 10  # GFN1: Na 3s 3p (4), Cl 3s 3p 3d (9)

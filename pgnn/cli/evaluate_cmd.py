@@ -36,6 +36,21 @@ def evaluate_command(
 
     module, config, _ = load_module(run)
     model_cls = type(module.model)
+    if getattr(model_cls, "task", None) == "hamiltonian":
+        from pgnn.training.hamiltonian_fit import evaluate_hamiltonian
+
+        result = evaluate_hamiltonian(module, config, data, split, _subset(point_groups, data, config))
+        for src, why in result["skipped_reasons"]:
+            typer.echo(f"skipped {src}: {why}", err=True)
+        crystals = result.pop("crystals")
+        if as_json:
+            sys.stdout.write(json.dumps({**result, "crystals": crystals}) + "\n")
+            return
+        typer.echo(f"{data} ({split}): n={result['n']}, skipped={result['skipped']}")
+        for name, m in result["metrics"].items():
+            med = f" (median over crystals {m['median']:.4g})" if "median" in m else ""
+            typer.echo(f"  MAE {name}: {m['mae']:.4g} {m['unit']}{med}")
+        return
     split_cfg = config["data"]["split"]
     subset = _subset(point_groups, data, config)
     graphs = load_dataset(

@@ -109,6 +109,17 @@ TARGETS: dict[str, TargetSpec] = {
 }
 
 
+def _parse_hamiltonian(value, spec: TargetSpec, where: str) -> np.ndarray:
+    raise TargetError(where, "Hamiltonian blocks are read from a Hamiltonian dataset (pgnn.data.hamiltonians), "
+                             "not from a record field")
+
+
+# Hamiltonian models (task "hamiltonian") train on the blocks H_ij(R) of a Hamiltonian dataset, in eV
+KINDS["hamiltonian"] = TargetKind("hamiltonian", _parse_hamiltonian, center=False,
+                                  components=lambda t: t.reshape(t.shape[0], -1))
+TARGETS["hamiltonian"] = TargetSpec("hamiltonian", "hamiltonian", "none", "hamiltonian", "eV")
+
+
 def register_kind(kind: TargetKind) -> None:
     """Add a target kind (e.g. a tensor kind from `pgnn.tensors`)."""
     KINDS[kind.name] = kind

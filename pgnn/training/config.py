@@ -110,6 +110,8 @@ SCHEMA: dict = {
     "training": {
         "loss": opt("mse", str, dict, check=_loss, doc="mse | l1 | huber, or {kind: loss} per target kind"),
         "target_weights": opt({}, check=_weights, doc="{target name: weight}, default 1"),
+        "element_weights": opt({}, check=_weights, doc="Hamiltonian models: {element symbol: weight} of the "
+                               "blocks of pairs with that element (the larger of the two), default 1"),
         "early_stopping_patience": opt(30, int, nullable=True, min=1, doc="epochs without a better val_score"),
         "threads": opt(1, int, nullable=True, min=1, doc="torch threads per process"),
     },

@@ -182,6 +182,10 @@ def fit(config: dict, out: str | Path | None = None, resume: str | Path | None =
     L.seed_everything(int(config.get("seed", 0)), workers=True, verbose=False)
     module = PgnnModule(config)
     config = module.config
+    if getattr(type(module.model), "task", None) == "hamiltonian":
+        from pgnn.training.hamiltonian_fit import fit_hamiltonian
+
+        return fit_hamiltonian(module, config, out, resume, name, overwrite)
     check_inputs(config, resume)
     trainer_cfg = dict(config["trainer"])
     progress = bool(trainer_cfg.pop("enable_progress_bar", True))

@@ -103,4 +103,8 @@ def load_predictor(run_dir_or_model_name: str | Path) -> Predictor:
     from pgnn.training.runs import load_module
 
     module, config, folder = load_module(run_dir_or_model_name)
+    if getattr(type(module.model), "task", None) == "hamiltonian":
+        from pgnn.training.hamiltonian_predictor import HamiltonianPredictor
+
+        return HamiltonianPredictor(module, config, folder)
     return Predictor(module, config, folder)

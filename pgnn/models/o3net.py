@@ -28,6 +28,7 @@ from pgnn.models import common
 from pgnn.models.registry import model_options, register_model
 from pgnn.nn.embedding import AtomEmbedding
 from pgnn.nn.o3_conv import O3Conv, RadialEmbedding
+from pgnn.nn.norm_direction import NormTimesDirection
 from pgnn.nn.tensor_readout import ScalarReadout, TensorReadout
 from pgnn.tensors.irreducible import basis
 from pgnn.schema import opt
@@ -52,6 +53,8 @@ OPTIONS = {
     "radial_hidden": opt(32, min=1),
     "readout_mul": opt(16, min=1),
     "avg_num_neighbors": opt(None, float, gt=0.0),
+    "norm_direction": opt(False, doc="tensor targets: size from invariant (0e) features times the direction of the "
+                                     "tensor read-out (pgnn.nn.norm_direction)"),
     # the shipped o3 models were trained with the learned table (their config.yaml does not set it)
     "atom_embedding": common.atom_embedding("learned"),
 }
@@ -94,6 +97,8 @@ class O3Net(nn.Module):
                 needed.add(o3.Irrep("0e"))
             elif t.kind in TENSOR_KINDS:
                 needed.update(ir for _, ir in basis(t.kind).irreps)
+                if cfg["norm_direction"]:
+                    needed.add(o3.Irrep("0e"))  # the invariant features the size is read from
             else:
                 raise ConfigError(f"target {t.name}: the o3 model cannot predict kind {t.kind!r}")
         readout_irreps = o3.Irreps([(int(cfg["readout_mul"]), ir) for ir in sorted(needed)])
@@ -115,6 +120,9 @@ class O3Net(nn.Module):
                 self.heads[t.name] = ScalarReadout(readout_irreps)
             else:
                 self.heads[t.name] = TensorReadout(readout_irreps, t.kind)
+        self.sizes = nn.ModuleDict({t.name: ScalarReadout(readout_irreps) for t in self.targets
+                                    if t.kind != "scalar" and cfg["norm_direction"]})
+        self.norm_direction = NormTimesDirection()
 
     def forward(self, batch) -> dict[str, torch.Tensor]:
         edge_index = batch.edge_index
@@ -128,4 +136,7 @@ class O3Net(nn.Module):
             x = layer(x, edge_index, sh[:, : layer.irreps_sh.dim], rad, self.avg_num_neighbors)
         graph = getattr(batch, "batch", None)
         num_graphs = int(batch.num_graphs) if graph is not None and hasattr(batch, "num_graphs") else 1
-        return {name: head(x, graph, num_graphs) for name, head in self.heads.items()}
+        out = {name: head(x, graph, num_graphs) for name, head in self.heads.items()}
+        for name, size in self.sizes.items():
+            out[name] = self.norm_direction(out[name], size(x, graph, num_graphs))
+        return out

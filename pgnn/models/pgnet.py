@@ -35,6 +35,7 @@ from pgnn.nn.pg_conv import PGConv
 from pgnn.groups.layout import PGIrreps, get_group
 from pgnn.nn.pg_edge_features import GroupAveragedEdgeFeatures, HarmonicEdgeFeatures, ProjectedHarmonicEdgeFeatures
 from pgnn.nn.pg_gate import PGGate
+from pgnn.nn.norm_direction import NormTimesDirection
 from pgnn.nn.pg_readout import PGScalarReadout, PGTensorReadout
 from pgnn.tensors.rotate import rotate
 
@@ -74,6 +75,8 @@ OPTIONS = {
                           doc="how PGConv shares its radial weights (pgnn.nn.pg_conv)"),
     "atom_embedding": common.atom_embedding("learned"),
     "site_classes": opt(False),
+    "norm_direction": opt(False, doc="tensor targets: size from invariant (trivial-irrep) features times the "
+                                     "direction of the tensor read-out (pgnn.nn.norm_direction)"),
     "symprec": opt(0.01, gt=0.0),
     "tensor_scale": opt({}, doc="{target name: scale of the tensor read-out}"),
 }
@@ -167,6 +170,9 @@ class PGNetCore(nn.Module):
                 self.readouts[name] = PGScalarReadout(cur)
             else:
                 self.readouts[name] = PGTensorReadout(cur, kind, scale=float(scales.get(name, 1.0)))
+        self.sizes = nn.ModuleDict({name: PGScalarReadout(cur) for name, kind in self.targets
+                                    if kind != "scalar" and cfg["norm_direction"]})
+        self.norm_direction = NormTimesDirection()
 
     def features(self, z, edge_index, edge_vec, node_class=None) -> torch.Tensor:
         """Node features [N, irreps_out.dim] after all layers."""
@@ -181,7 +187,10 @@ class PGNetCore(nn.Module):
 
     def forward(self, z, edge_index, edge_vec, batch, num_graphs, node_class=None) -> dict:
         x = self.features(z, edge_index, edge_vec, node_class)
-        return {name: self.readouts[name](x, batch, num_graphs) for name, _ in self.targets}
+        out = {name: self.readouts[name](x, batch, num_graphs) for name, _ in self.targets}
+        for name, size in self.sizes.items():
+            out[name] = self.norm_direction(out[name], size(x, batch, num_graphs))
+        return out
 
 
 @register_model("pgnet")

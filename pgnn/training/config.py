@@ -116,6 +116,8 @@ SCHEMA: dict = {
         "loss": opt("mse", str, dict, check=_loss, doc="mse | l1 | huber, or {kind: loss} per target kind"),
         "target_weights": opt({}, check=_weights, doc="{target name: weight}, default 1"),
         "early_stopping_patience": opt(30, int, nullable=True, min=1, doc="epochs without a better val_score"),
+        "norm_loss_weight": opt(0.0, min=0.0, doc="tensor targets: weight of a log-norm term beside the component "
+                                                  "loss (pgnn.training.losses.log_norm_loss); 0: off"),
         "threads": opt(1, int, nullable=True, min=1, doc="torch threads per process"),
     },
     "trainer": {  # passed to lightning.Trainer

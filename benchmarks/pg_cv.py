@@ -60,7 +60,7 @@ class CVPlan:
     patience: int = 20
     run_folds: tuple = ()
     tasks: tuple = tuple(CV_TASKS)
-    families: tuple = tuple(pr.FAMILIES)
+    families: tuple = tuple(pr.FAMILIES) + tuple(pr.CV_ONLY_FAMILIES)
     fractions: tuple = (0.25, 0.5, 1.0)
     curve_families: tuple = CURVE_FAMILIES
     ideas: tuple = ()

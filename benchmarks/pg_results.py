@@ -69,6 +69,11 @@ FAMILIES = {
     "CHGCNN": ("chgcnn_log_kvrh.yaml", "chgcnn_voigt_{task}.yaml", []),
 }
 
+# models of the CV runs only (`--cv`), so that the suites above keep their runs
+CV_ONLY_FAMILIES = {
+    "O3 + site classes": ("o3_elastic.yaml", "o3_{task}.yaml", ["model.site_classes=true"]),
+}
+
 
 def slug(text: str) -> str:
     return text.replace(" + ", "_").replace(" ", "_")
@@ -81,7 +86,7 @@ def job(suite: str, task: str, family: str, fraction: float = 1.0, split_seed: i
     subset, group, suite_epochs = SUITES[suite]
     dataset, targets, loss = TASKS[task]
     family_name = family.split(" | ")[0]  # "<family> | <idea>" variants of the CV runs
-    scalar_cfg, tensor_cfg, extra = FAMILIES[family_name]
+    scalar_cfg, tensor_cfg, extra = {**FAMILIES, **CV_ONLY_FAMILIES}[family_name]
     cfg = scalar_cfg if task == "moduli" else tensor_cfg.format(task=task)
     sets = [f"data.dataset={dataset}", f"data.targets=[{','.join(targets)}]",
             f"data.point_groups={'[' + ','.join(subset) + ']' if subset else 'null'}",
@@ -323,7 +328,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--suite", nargs="+", default=["oh", "full", "curves", "seeds"],
                     choices=["oh", "full", "curves", "seeds"])
-    ap.add_argument("--families", nargs="+", choices=list(FAMILIES), help="only these models (default: all)")
+    ap.add_argument("--families", nargs="+", choices=list(FAMILIES) + list(CV_ONLY_FAMILIES),
+                    help="only these models (default: all; the CV-only ones with --cv)")
     ap.add_argument("--jobs", type=int, default=2, help="runs at a time (one thread each)")
     ap.add_argument("--timeout", type=int, default=5400, help="seconds per run")
     ap.add_argument("--table-only", action="store_true", help="only rebuild the table and the plot")
@@ -355,21 +361,22 @@ def main() -> None:
         import pg_cv
 
         bad = [i for i in args.ideas if i not in pg_cv.IDEAS]
-        bad += [f for f in (args.curve_families or []) + args.idea_families if f not in FAMILIES]
+        bad += [f for f in (args.curve_families or []) + args.idea_families
+                if f not in FAMILIES and f not in CV_ONLY_FAMILIES]
         if bad or args.cv < 2 or (args.limit_folds is not None and not 1 <= args.limit_folds <= args.cv):
             ap.error(f"--cv needs K >= 2 and --limit-folds in 1..K; unknown ideas/models {bad}; ideas: "
                      f"{list(pg_cv.IDEAS)}; models: {list(FAMILIES)}")
         plan = pg_cv.CVPlan(
             folds=args.cv, max_epochs=args.max_epochs, patience=args.patience,
             run_folds=tuple(range(args.limit_folds or args.cv)), tasks=tuple(args.tasks or pg_cv.CV_TASKS),
-            families=tuple(args.families or FAMILIES), fractions=tuple(args.fractions),
+            families=tuple(args.families or {**FAMILIES, **CV_ONLY_FAMILIES}), fractions=tuple(args.fractions),
             curve_families=tuple(args.curve_families or pg_cv.CURVE_FAMILIES), ideas=tuple(args.ideas),
             idea_families=tuple(args.idea_families), ensemble=args.ensemble,
             ensemble_families=tuple(args.idea_families))
         pg_cv.run(plan, args.jobs, args.timeout, args.table_only)
         return
     if not args.table_only:
-        jobs = all_jobs(args.suite, args.families)
+        jobs = all_jobs(args.suite, [f for f in args.families if f in FAMILIES] if args.families else None)
         print(f"{len(jobs)} runs, {args.jobs} at a time", flush=True)
         with ThreadPoolExecutor(args.jobs) as pool:
             for line in pool.map(lambda j: run_job(j, args.timeout), jobs):

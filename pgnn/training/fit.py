@@ -250,6 +250,7 @@ def _fit_in(trainer, module: PgnnModule, config: dict, work: Path, resume, rank0
         raise PgnnError(f"{data_cfg['dataset']}: too few usable entries for a train and a validation split "
                         f"({len(parts['train'].graphs)} train, {len(parts['val'].graphs)} val, "
                         f"{len(graphs.skipped)} skipped)")
+    module = _keep_training_site_classes(module, parts["train"].graphs, work, rank0 and resume is None)
     module.normalizer.fit({t.name: torch.cat([getattr(g, f"y_{t.name}") for g in parts["train"].graphs])
                            for t in module.targets})
     datamodule = GraphDataModule(parts["train"].graphs, parts["val"].graphs, data_cfg["batch_size"],
@@ -266,6 +267,25 @@ def _fit_in(trainer, module: PgnnModule, config: dict, work: Path, resume, rank0
         print(f"report: {sync.final / 'report.html'}")
         print(f"run folder: {sync.final}")
     return sync.final
+
+
+def _keep_training_site_classes(module: PgnnModule, train_graphs: list, work: Path, write: bool) -> PgnnModule:
+    """A site-class model (`model.site_classes`, no `model.site_class_set` yet) gets weights only for the site
+    classes of its training crystals, most frequent first: the module is rebuilt with that set, which config.yaml
+    records (so the run folder loads with the same weight shapes)."""
+    model_cfg = module.config["model"]
+    if not model_cfg.get("site_classes") or model_cfg.get("site_class_set", 0) is not None:
+        return module
+    from pgnn.nn.site_class_map import classes_by_frequency
+
+    classes = classes_by_frequency(g.site_class for g in train_graphs if getattr(g, "site_class", None) is not None)
+    if not classes:
+        return module
+    config = {**module.config, "model": {**model_cfg, "site_class_set": classes}}
+    rebuilt = PgnnModule(config)
+    if write:
+        atomic_write_text(work / "config.yaml", yaml.safe_dump(rebuilt.config, sort_keys=False))
+    return rebuilt
 
 
 def _finish(run_dir: Path, module: PgnnModule, test, trainer, featurize_s: float, train_s: float,

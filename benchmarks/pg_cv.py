@@ -289,6 +289,11 @@ def aggregate(results: list[dict]) -> dict:
     return agg
 
 
+def _shown(variant: str) -> str:
+    """A variant name for a markdown cell ("PGNet harmonic | log-norm loss" -> "PGNet harmonic with log-norm loss")."""
+    return variant.replace(" | ", " with ")
+
+
 def _median(xs):
     xs = sorted(x for x in xs if x is not None)
     return xs[len(xs) // 2] if xs else None
@@ -317,7 +322,7 @@ def tables(k: int) -> tuple[str, dict]:
                 rows = list(cell["rows"].values())
                 cap = _median(r.get("max_epochs") for r in rows)
                 lines.append(
-                    f"| {task} | {name} ({cell['unit']}) | {variant} | {_pm(m, se)} | {len(cell['mae'])} | "
+                    f"| {task} | {name} ({cell['unit']}) | {_shown(variant)} | {_pm(m, se)} | {len(cell['mae'])} | "
                     f"{sum(cell['n'].values())} | {_median(r.get('best_epoch') for r in rows)} / "
                     f"{_median(r.get('epochs_run') for r in rows)} ({cap}) | "
                     f"{_median(r.get('epoch_seconds_median') for r in rows)} | "
@@ -385,7 +390,7 @@ def tables(k: int) -> tuple[str, dict]:
                 ratio, rse = mean_se(r["mae"] / r["zeros_mae"] for r in rows if r.get("zeros_mae"))
                 w, wse = mean_se(r["within25"] for r in rows if r.get("within25") is not None)
                 zok = f"{sum(r.get('zero_ok', 0) for r in rows)}/{sum(r.get('n_zero', 0) for r in rows)}"
-                lines.append(f"| {variant} | {_pm(m, se)} | {_pm(zm, zse)} | {_pm(ratio, rse, 3)} | "
+                lines.append(f"| {_shown(variant)} | {_pm(m, se)} | {_pm(zm, zse)} | {_pm(ratio, rse, 3)} | "
                              f"{_pm(100 * w, 100 * wse, 3)} % | {zok} | {len(rows)} |")
                 js["piezoelectric"][variant] = {"mae_mean": m, "mae_se": se, "zeros_mae_mean": zm,
                                                 "ratio_mean": ratio, "ratio_se": rse, "within25_mean": w,

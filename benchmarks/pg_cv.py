@@ -98,8 +98,8 @@ def cv_job(plan: CVPlan, task: str, variant: str, fold: int, fraction: float = 1
 def cv_jobs(plan: CVPlan) -> list[dict]:
     """Main runs (every task x family x fold), then learning-curve fractions, idea variants, ensemble seeds."""
     jobs = [cv_job(plan, t, f, k) for t in plan.tasks for f in plan.families for k in plan.run_folds]
-    jobs += [cv_job(plan, t, f, k, fr) for t in plan.tasks if t in CURVE_TASKS for f in plan.curve_families
-             for fr in plan.fractions if fr < 1.0 for k in plan.run_folds]
+    jobs += [cv_job(plan, t, f, k, fr) for t in plan.tasks if t in CURVE_TASKS for fr in sorted(plan.fractions)
+             if fr < 1.0 for f in plan.curve_families for k in plan.run_folds]  # smallest fraction first
     jobs += [cv_job(plan, t, f, k) for t in plan.tasks if t in CURVE_TASKS for f in plan.curve_families
              if f not in plan.families for k in plan.run_folds]  # 100 % points of the curves
     jobs += [cv_job(plan, t, f"{f} | {idea}", k) for t in plan.tasks if t in IDEA_TASKS for idea in plan.ideas
@@ -399,7 +399,8 @@ def tables(k: int) -> tuple[str, dict]:
     lines += ["Commands (the first fold of each run; the other folds differ only in `data.fold`):", ""]
     results = load_results(k)
     first = min((r["fold"] for r in results), default=0)
-    lines += [f"- `{r['command']}`" for r in results if r["fold"] == first and r.get("command")]
+    commands = dict.fromkeys(r["command"] for r in results if r["fold"] == first and r.get("command"))
+    lines += [f"- `{c}`" for c in commands]
     return "\n".join(lines) + "\n", js
 
 

@@ -1,6 +1,10 @@
 """PGNet against CGCNN, CHGCNN and the O(3) model: same data, same split, same epochs, same loss; one command.
 
     OMP_NUM_THREADS=1 python benchmarks/pg_results.py [--suite oh full curves] [--jobs 2] [--table-only]
+    OMP_NUM_THREADS=1 python benchmarks/pg_results.py --cv 5 [--tasks ...] [--max-epochs N] [--limit-folds N]
+
+`--cv K` runs K-fold cross-validation instead (benchmarks/pg_cv.py: same folds for every model, early stopping,
+mean ± s.e., paired comparisons, learning curves with error bars, piezoelectric ideas).
 
 Suites:
   oh      the O_h (m-3m) subsets (`data.point_groups=[m-3m]`, record point group): log10 K_VRH and log10 G_VRH of
@@ -65,29 +69,40 @@ FAMILIES = {
     "CHGCNN": ("chgcnn_log_kvrh.yaml", "chgcnn_voigt_{task}.yaml", []),
 }
 
+# models of the CV runs only (`--cv`), so that the suites above keep their runs
+CV_ONLY_FAMILIES = {
+    "O3 + site classes": ("o3_elastic.yaml", "o3_{task}.yaml", ["model.site_classes=true"]),
+}
+
 
 def slug(text: str) -> str:
     return text.replace(" + ", "_").replace(" ", "_")
 
 
-def job(suite: str, task: str, family: str, fraction: float = 1.0, split_seed: int = 0) -> dict:
-    """One run: its folder and the exact `pgnn fit` command."""
-    subset, group, epochs = SUITES[suite]
+def job(suite: str, task: str, family: str, fraction: float = 1.0, split_seed: int = 0, epochs: int | None = None,
+        patience: int | None = None, more: tuple = (), out: Path | None = None) -> dict:
+    """One run: its folder and the exact `pgnn fit` command. `epochs` (default: the suite's), `patience` (early
+    stopping on val_score; default none), `more` (further --set overrides) and `out` are what the CV runs change."""
+    subset, group, suite_epochs = SUITES[suite]
     dataset, targets, loss = TASKS[task]
-    scalar_cfg, tensor_cfg, extra = FAMILIES[family]
+    family_name = family.split(" | ")[0]  # "<family> | <idea>" variants of the CV runs
+    scalar_cfg, tensor_cfg, extra = {**FAMILIES, **CV_ONLY_FAMILIES}[family_name]
     cfg = scalar_cfg if task == "moduli" else tensor_cfg.format(task=task)
     sets = [f"data.dataset={dataset}", f"data.targets=[{','.join(targets)}]",
             f"data.point_groups={'[' + ','.join(subset) + ']' if subset else 'null'}",
-            f"trainer.max_epochs={epochs[task]}", f"training.loss={loss}", "training.early_stopping_patience=null",
+            f"trainer.max_epochs={epochs or suite_epochs[task]}", f"training.loss={loss}",
+            f"training.early_stopping_patience={patience or 'null'}",
             "training.threads=1", "trainer.enable_progress_bar=false", *extra]
-    if family.startswith("PGNet"):
+    if family_name.startswith("PGNet"):
         sets.append(f"model.group={group}")
     if fraction < 1.0:
         sets.append(f"data.train_fraction={fraction}")
     if split_seed:
         sets.append(f"data.split.seed={split_seed}")
-    out = RUNS / suite / task / (slug(family) + (f"-f{fraction:g}" if fraction < 1.0 else "")
-                                 + (f"-split{split_seed}" if split_seed else ""))
+    sets += list(more)
+    if out is None:
+        out = RUNS / suite / task / (slug(family) + (f"-f{fraction:g}" if fraction < 1.0 else "")
+                                     + (f"-split{split_seed}" if split_seed else ""))
     cmd = ["python", "-m", "pgnn", "fit", "-c", f"configs/{cfg}", "--out", str(out.relative_to(REPO)), "--set", *sets]
     return {"suite": suite, "task": task, "family": family, "fraction": fraction, "out": out, "cmd": cmd}
 
@@ -156,7 +171,7 @@ def summarize(run_dir: Path, command: str) -> None:
     import yaml
 
     from pgnn.data.dataset import read_entries, select_point_groups
-    from pgnn.data.splits import split_of
+    from pgnn.data.splits import SplitSpec, split_key
     from pgnn.training.predictor import load_predictor
     from pgnn.training.tensor_metrics import neumann_violations, point_group_operations
 
@@ -165,11 +180,11 @@ def summarize(run_dir: Path, command: str) -> None:
     pred = load_predictor(run_dir)
     n_params = count_parameters(pred.module.model)
     data = config["data"]
-    split = data["split"]
+    spec = SplitSpec.from_config(data)
     entries = read_entries(data["dataset"])[0]
     if data.get("point_groups"):
         entries = select_point_groups(entries, data["point_groups"])
-    test = [e for e in entries if split_of(e.id, tuple(split["fractions"]), split["seed"]) == "test"]
+    test = [e for e in entries if spec.part(split_key(e, spec.by)) == "test"]
     graphs, _ = pred.graphs([e.structure for e in test])
     keep = [i for i, g in enumerate(graphs) if g is not None]
     pred.predict_graphs([graphs[i] for i in keep[:8]])  # warm-up
@@ -189,7 +204,8 @@ def summarize(run_dir: Path, command: str) -> None:
     epochs = config["trainer"]["max_epochs"]
     summary = {"targets": rows, "parameters": n_params, "parameters_counted": "trainable, no padding", "epoch_seconds_median": metrics.get("epoch_seconds_median"),
                "inference_ms_per_structure": ms, "train_n": metrics.get("train_n"), "epochs": epochs,
-               "train_fraction": float(data.get("train_fraction") or 1.0), "command": command}
+               "train_fraction": float(data.get("train_fraction") or 1.0), "command": command,
+               **{k: metrics.get(k) for k in ("epochs_run", "max_epochs", "best_epoch", "early_stopped")}}
     tmp = run_dir / "summary.json.tmp"
     tmp.write_text(json.dumps(summary, indent=1))
     os.replace(tmp, run_dir / "summary.json")
@@ -312,10 +328,27 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--suite", nargs="+", default=["oh", "full", "curves", "seeds"],
                     choices=["oh", "full", "curves", "seeds"])
-    ap.add_argument("--families", nargs="+", choices=list(FAMILIES), help="only these models (default: all)")
+    ap.add_argument("--families", nargs="+", choices=list(FAMILIES) + list(CV_ONLY_FAMILIES),
+                    help="only these models (default: all; the CV-only ones with --cv)")
     ap.add_argument("--jobs", type=int, default=2, help="runs at a time (one thread each)")
     ap.add_argument("--timeout", type=int, default=5400, help="seconds per run")
     ap.add_argument("--table-only", action="store_true", help="only rebuild the table and the plot")
+    cv = ap.add_argument_group("cross-validation (benchmarks/pg_cv.py)")
+    cv.add_argument("--cv", type=int, metavar="K", help="K-fold CV of every model on the same folds instead of the "
+                    "suites (tables: benchmarks/results/pg_cv.md)")
+    cv.add_argument("--tasks", nargs="+", choices=["moduli", "elastic", "dielectric", "piezoelectric"],
+                    help="CV tasks (default: the m-3m tasks and piezoelectric)")
+    cv.add_argument("--max-epochs", "--epochs", dest="max_epochs", type=int, default=200, help="CV epoch cap")
+    cv.add_argument("--patience", type=int, default=20, help="CV early stopping: epochs without a better val score")
+    cv.add_argument("--limit-folds", type=int, help="run only folds 0..N-1 of the K")
+    cv.add_argument("--fractions", nargs="+", type=float, default=[0.25, 0.5, 1.0],
+                    help="learning-curve training fractions (elastic and dielectric)")
+    cv.add_argument("--curve-families", nargs="+", help="learning-curve models (default: every PGNet variant, O3)")
+    cv.add_argument("--ideas", nargs="*", default=[], help="piezoelectric ideas to run: 'log-norm loss', "
+                    "'norm x direction' (none by default)")
+    cv.add_argument("--idea-families", nargs="+", default=["PGNet harmonic", "O3"], help="models the ideas and the "
+                    "ensembles are run with")
+    cv.add_argument("--ensemble", type=int, default=1, metavar="M", help="piezoelectric: also an ensemble of M seeds")
     ap.add_argument("--summarize", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--command", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -323,8 +356,27 @@ def main() -> None:
     if args.summarize:
         summarize(args.summarize, args.command)
         return
+    if args.cv:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import pg_cv
+
+        bad = [i for i in args.ideas if i not in pg_cv.IDEAS]
+        bad += [f for f in (args.curve_families or []) + args.idea_families
+                if f not in FAMILIES and f not in CV_ONLY_FAMILIES]
+        if bad or args.cv < 2 or (args.limit_folds is not None and not 1 <= args.limit_folds <= args.cv):
+            ap.error(f"--cv needs K >= 2 and --limit-folds in 1..K; unknown ideas/models {bad}; ideas: "
+                     f"{list(pg_cv.IDEAS)}; models: {list(FAMILIES)}")
+        plan = pg_cv.CVPlan(
+            folds=args.cv, max_epochs=args.max_epochs, patience=args.patience,
+            run_folds=tuple(range(args.limit_folds or args.cv)), tasks=tuple(args.tasks or pg_cv.CV_TASKS),
+            families=tuple(args.families or {**FAMILIES, **CV_ONLY_FAMILIES}), fractions=tuple(args.fractions),
+            curve_families=tuple(args.curve_families or pg_cv.CURVE_FAMILIES), ideas=tuple(args.ideas),
+            idea_families=tuple(args.idea_families), ensemble=args.ensemble,
+            ensemble_families=tuple(args.idea_families))
+        pg_cv.run(plan, args.jobs, args.timeout, args.table_only)
+        return
     if not args.table_only:
-        jobs = all_jobs(args.suite, args.families)
+        jobs = all_jobs(args.suite, [f for f in args.families if f in FAMILIES] if args.families else None)
         print(f"{len(jobs)} runs, {args.jobs} at a time", flush=True)
         with ThreadPoolExecutor(args.jobs) as pool:
             for line in pool.map(lambda j: run_job(j, args.timeout), jobs):

@@ -30,6 +30,7 @@ def evaluate_command(
     if split not in ("all", "train", "val", "test"):
         raise ConfigError(f"--split {split!r}: expected all, train, val or test")
     from pgnn.data.dataset import load_dataset
+    from pgnn.data.splits import SplitSpec
     from pgnn.data.featurize import default_cache_dir
     from pgnn.training.evaluation import score
     from pgnn.training.runs import load_module
@@ -51,11 +52,10 @@ def evaluate_command(
             med = f" (median over crystals {m['median']:.4g})" if "median" in m else ""
             typer.echo(f"  MAE {name}: {m['mae']:.4g} {m['unit']}{med}")
         return
-    split_cfg = config["data"]["split"]
     subset = _subset(point_groups, data, config)
     graphs = load_dataset(
         data, module.targets, model_cls.graph_kind, model_cls.graph_options(config["model"]), split=split,
-        fractions=split_cfg["fractions"], seed=int(split_cfg.get("seed", 0)), cache_dir=default_cache_dir(),
+        spec=SplitSpec.from_config(config["data"]), cache_dir=default_cache_dir(),
         progress=not as_json, point_groups=subset,
     )
     for src, why in graphs.skipped:

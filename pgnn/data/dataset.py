@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from pgnn.data.featurize import featurize
-from pgnn.data.splits import in_subsample, split_of
+from pgnn.data.splits import SplitSpec, in_subsample, split_key
 from pgnn.data.targets import TargetSpec
 from pgnn.errors import TargetError
 from pgnn.structures.records import Entry
@@ -19,11 +19,13 @@ Skipped = list[tuple[str, str]]
 @dataclass
 class GraphSet:
     """graphs: one graph per usable entry, with `y_<target>` ([1, ...] float32) and `entry_id` attached.
-    ids: entry ids in the same order. skipped: (source, reason) of every entry left out."""
+    ids: entry ids in the same order. skipped: (source, reason) of every entry left out. keys: {entry id: split
+    key} when the split is not by id (`pgnn.data.splits.split_key`); an id not in it is its own key."""
 
     graphs: list = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     skipped: Skipped = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)
 
 
 def read_entries(data: str | Path, validate: bool = False, **options) -> tuple[list[Entry], Skipped]:
@@ -38,8 +40,8 @@ def read_entries(data: str | Path, validate: bool = False, **options) -> tuple[l
     return read_any(path, source=str(data) if str(data) in BUNDLED else str(path), validate=validate, **options)
 
 
-def _in_split(entry_id: str, split: str, fractions, seed: int) -> bool:
-    return split == "all" or split_of(entry_id, tuple(fractions), seed) == split
+def _spec(spec: SplitSpec | None, fractions, seed: int) -> SplitSpec:
+    return spec if spec is not None else SplitSpec(tuple(float(f) for f in fractions), int(seed))
 
 
 def build_graphs(
@@ -94,11 +96,15 @@ def load_dataset(
     progress: bool = True,
     limit: int | None = None,
     point_groups: list[str] | None = None,
+    spec: SplitSpec | None = None,
 ) -> GraphSet:
     """Graphs of the entries of `data` in `split` ("train" | "val" | "test" | "all"); entries that cannot be read,
     lack a target or fail graph construction are counted in `skipped` (only those of the requested split).
     `limit` keeps only the first `limit` readable entries of the file (before splitting). `point_groups` (e.g.
-    ["m-3m"]) keeps only the entries of those crystal point groups (a subset, not counted as skipped)."""
+    ["m-3m"]) keeps only the entries of those crystal point groups (a subset, not counted as skipped). `spec`
+    (a `SplitSpec`, e.g. `SplitSpec.from_config(config["data"])`) replaces `fractions` and `seed`; unreadable
+    entries, whose structure is unknown, are placed by their id."""
+    spec = _spec(spec, fractions, seed)
     entries, unreadable = read_entries(data)
     if limit is not None:
         entries = entries[: int(limit)]
@@ -106,10 +112,12 @@ def load_dataset(
     if point_groups:
         entries = select_point_groups(entries, point_groups)
         unreadable = []
-    entries = [e for e in entries if _in_split(e.id, split, fractions, seed)]
-    unreadable = [(src, why) for src, why in unreadable if _in_split(entry_id_of(src), split, fractions, seed)]
+    keys = {e.id: split_key(e, spec.by) for e in entries} if spec.by != "id" else {}
+    entries = [e for e in entries if split == "all" or spec.part(keys.get(e.id, e.id)) == split]
+    unreadable = [(src, why) for src, why in unreadable if split == "all" or spec.part(entry_id_of(src)) == split]
     out = build_graphs(entries, targets, graph_kind, graph_options, cache_dir, workers, progress)
     out.skipped = unreadable + out.skipped
+    out.keys = keys
     return out
 
 
@@ -149,22 +157,25 @@ def entry_id_of(source: str) -> str:
 
 
 def partition(graphs: GraphSet, fractions=(0.8, 0.1, 0.1), seed: int = 0,
-              train_fraction: float = 1.0) -> dict[str, GraphSet]:
-    """{"train"|"val"|"test": GraphSet} by `split_of` of each id (skipped entries go with their split).
-    `train_fraction` < 1 keeps a nested, id-hashed subsample of the training part (learning curves); validation
-    and test parts are unchanged."""
+              train_fraction: float = 1.0, spec: SplitSpec | None = None) -> dict[str, GraphSet]:
+    """{"train"|"val"|"test": GraphSet} by `spec.part` of each entry's split key (`graphs.keys`, else the id;
+    `spec` defaults to `fractions` and `seed` by id; skipped entries go with their split). `train_fraction` < 1
+    keeps a nested, id-hashed subsample of the training part (learning curves); validation and test parts are
+    unchanged."""
+    spec = _spec(spec, fractions, seed)
     if not 0.0 < float(train_fraction) <= 1.0:
         from pgnn.errors import ConfigError
 
         raise ConfigError(f"data.train_fraction must be in (0, 1], got {train_fraction}")
     parts = {s: GraphSet() for s in ("train", "val", "test")}
     for g, i in zip(graphs.graphs, graphs.ids):
-        which = split_of(i, tuple(fractions), seed)
-        if which == "train" and not in_subsample(i, float(train_fraction), seed):
+        which = spec.part(graphs.keys.get(i, i))
+        if which == "train" and not in_subsample(i, float(train_fraction), spec.seed):
             continue
         part = parts[which]
         part.graphs.append(g)
         part.ids.append(i)
     for src, why in graphs.skipped:
-        parts[split_of(entry_id_of(src), tuple(fractions), seed)].skipped.append((src, why))
+        i = entry_id_of(src)
+        parts[spec.part(graphs.keys.get(i, i))].skipped.append((src, why))
     return parts

@@ -45,12 +45,20 @@ class GraphBuilder:
 def _crystal_graph(structure: Structure, options: dict, source: str):
     from pgnn.graphs.crystal_graph import build_crystal_graph
 
-    return build_crystal_graph(
+    g = build_crystal_graph(
         structure,
         cutoff=float(options.get("cutoff", 8.0)),
         max_neighbors=options.get("max_neighbors", 12),
         source=source,
     )
+    if options.get("site_classes"):  # site-symmetry class of every atom (0..31), for site-class o3 models
+        import torch
+
+        from pgnn.structures.symmetry import site_classes
+
+        _, cls = site_classes(structure, symprec=float(options.get("symprec", 0.01)), source=source)
+        g.site_class = torch.as_tensor(cls, dtype=torch.long)
+    return g
 
 
 GRAPH_BUILDERS: dict[str, GraphBuilder] = {"crystal_graph": GraphBuilder(_crystal_graph, "3")}  # 3: whole shells

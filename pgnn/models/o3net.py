@@ -28,6 +28,8 @@ from pgnn.models import common
 from pgnn.models.registry import model_options, register_model
 from pgnn.nn.embedding import AtomEmbedding
 from pgnn.nn.o3_conv import O3Conv, RadialEmbedding
+from pgnn.nn.norm_direction import NormTimesDirection
+from pgnn.nn.site_class_map import SiteClassMap
 from pgnn.nn.tensor_readout import ScalarReadout, TensorReadout
 from pgnn.tensors.irreducible import basis
 from pgnn.schema import opt
@@ -52,6 +54,12 @@ OPTIONS = {
     "radial_hidden": opt(32, min=1),
     "readout_mul": opt(16, min=1),
     "avg_num_neighbors": opt(None, float, gt=0.0),
+    "site_classes": opt(False, doc="one weight set per site-symmetry class of the receiving atom (seed 002)"),
+    "site_class_set": opt(None, list, doc="site classes with their own weights, most frequent first (filled by "
+                                          "pgnn fit from the training data); null: all 32"),
+    "symprec": opt(0.01, gt=0.0, doc="site classes: spglib tolerance (Angstrom)"),
+    "norm_direction": opt(False, doc="tensor targets: size from invariant (0e) features times the direction of the "
+                                     "tensor read-out (pgnn.nn.norm_direction)"),
     # the shipped o3 models were trained with the learned table (their config.yaml does not set it)
     "atom_embedding": common.atom_embedding("learned"),
 }
@@ -69,7 +77,10 @@ class O3Net(nn.Module):
     @classmethod
     def graph_options(cls, config: dict) -> dict:
         cfg = model_options(cls, config)
-        return {"cutoff": cfg["cutoff"], "max_neighbors": cfg["max_neighbors"]}
+        out = {"cutoff": cfg["cutoff"], "max_neighbors": cfg["max_neighbors"]}
+        if cfg["site_classes"]:  # only then: the graphs (and their cache key) of other o3 models are unchanged
+            out.update(site_classes=True, symprec=cfg["symprec"])
+        return out
 
     def __init__(self, config: dict, targets: list):
         super().__init__()
@@ -94,6 +105,8 @@ class O3Net(nn.Module):
                 needed.add(o3.Irrep("0e"))
             elif t.kind in TENSOR_KINDS:
                 needed.update(ir for _, ir in basis(t.kind).irreps)
+                if cfg["norm_direction"]:
+                    needed.add(o3.Irrep("0e"))  # the invariant features the size is read from
             else:
                 raise ConfigError(f"target {t.name}: the o3 model cannot predict kind {t.kind!r}")
         readout_irreps = o3.Irreps([(int(cfg["readout_mul"]), ir) for ir in sorted(needed)])
@@ -102,7 +115,9 @@ class O3Net(nn.Module):
         self.irreps_sh = o3.Irreps.spherical_harmonics(max(int(cfg["l_max"]), int(l_out)))
         sh_readout = o3.Irreps.spherical_harmonics(int(l_out))
 
-        kw = dict(num_basis=int(cfg["num_basis"]), radial_hidden=int(cfg["radial_hidden"]))
+        self.class_map = SiteClassMap(cfg["site_class_set"]) if cfg["site_classes"] else None
+        kw = dict(num_basis=int(cfg["num_basis"]), radial_hidden=int(cfg["radial_hidden"]),
+                  n_classes=self.class_map.n_slots if self.class_map is not None else 0)
         layers, irreps = [], o3.Irreps(f"{n0}x0e")
         for _ in range(int(cfg["num_layers"])):
             layers.append(O3Conv(irreps, hidden, self.irreps_sh_hidden, **kw))
@@ -115,6 +130,9 @@ class O3Net(nn.Module):
                 self.heads[t.name] = ScalarReadout(readout_irreps)
             else:
                 self.heads[t.name] = TensorReadout(readout_irreps, t.kind)
+        self.sizes = nn.ModuleDict({t.name: ScalarReadout(readout_irreps) for t in self.targets
+                                    if t.kind != "scalar" and cfg["norm_direction"]})
+        self.norm_direction = NormTimesDirection()
 
     def forward(self, batch) -> dict[str, torch.Tensor]:
         edge_index = batch.edge_index
@@ -124,8 +142,17 @@ class O3Net(nn.Module):
         sh = o3.spherical_harmonics(self.irreps_sh, vec, normalize=True, normalization="component")
         rad = self.radial(vec.norm(dim=-1))
         x = self.embedding(batch.z).to(vec.dtype)
+        slot = None
+        if self.class_map is not None:
+            if getattr(batch, "site_class", None) is None:
+                raise ConfigError("model.site_classes: the o3 model needs graphs with site_class "
+                                  "(featurized with site_classes=true)", key="model.site_classes")
+            slot = self.class_map(batch.site_class)
         for layer in self.layers:  # SH are ordered by l: each layer takes the prefix up to its own l_max
-            x = layer(x, edge_index, sh[:, : layer.irreps_sh.dim], rad, self.avg_num_neighbors)
+            x = layer(x, edge_index, sh[:, : layer.irreps_sh.dim], rad, self.avg_num_neighbors, slot)
         graph = getattr(batch, "batch", None)
         num_graphs = int(batch.num_graphs) if graph is not None and hasattr(batch, "num_graphs") else 1
-        return {name: head(x, graph, num_graphs) for name, head in self.heads.items()}
+        out = {name: head(x, graph, num_graphs) for name, head in self.heads.items()}
+        for name, size in self.sizes.items():
+            out[name] = self.norm_direction(out[name], size(x, graph, num_graphs))
+        return out

@@ -35,7 +35,9 @@ from pgnn.nn.pg_conv import PGConv
 from pgnn.groups.layout import PGIrreps, get_group
 from pgnn.nn.pg_edge_features import GroupAveragedEdgeFeatures, HarmonicEdgeFeatures, ProjectedHarmonicEdgeFeatures
 from pgnn.nn.pg_gate import PGGate
+from pgnn.nn.norm_direction import NormTimesDirection
 from pgnn.nn.pg_readout import PGScalarReadout, PGTensorReadout
+from pgnn.nn.site_class_map import SiteClassMap
 from pgnn.tensors.rotate import rotate
 
 from pgnn.graphs.pg_crystal_graph import build_pg_crystal_graph
@@ -74,6 +76,10 @@ OPTIONS = {
                           doc="how PGConv shares its radial weights (pgnn.nn.pg_conv)"),
     "atom_embedding": common.atom_embedding("learned"),
     "site_classes": opt(False),
+    "site_class_set": opt(None, list, doc="site classes with their own weights, most frequent first (filled by "
+                                          "pgnn fit from the training data); null: all 32"),
+    "norm_direction": opt(False, doc="tensor targets: size from invariant (trivial-irrep) features times the "
+                                     "direction of the tensor read-out (pgnn.nn.norm_direction)"),
     "symprec": opt(0.01, gt=0.0),
     "tensor_scale": opt({}, doc="{target name: scale of the tensor read-out}"),
 }
@@ -148,7 +154,8 @@ class PGNetCore(nn.Module):
             self.embed = AtomEmbedding(self.n_scalars, cfg["atom_embedding"])
         cur = PGIrreps(G, [(self.n_scalars, triv)])
         self.convs, self.gates = nn.ModuleList(), nn.ModuleList()
-        n_classes = len(POINT_GROUPS) if cfg["site_classes"] else 0
+        self.class_map = SiteClassMap(cfg["site_class_set"]) if cfg["site_classes"] else None
+        n_classes = self.class_map.n_slots if cfg["site_classes"] else 0
         avg = float(cfg["max_neighbors"] or 12)
         for i in range(cfg["num_layers"]):
             lay = last if i == cfg["num_layers"] - 1 else hidden
@@ -167,10 +174,15 @@ class PGNetCore(nn.Module):
                 self.readouts[name] = PGScalarReadout(cur)
             else:
                 self.readouts[name] = PGTensorReadout(cur, kind, scale=float(scales.get(name, 1.0)))
+        self.sizes = nn.ModuleDict({name: PGScalarReadout(cur) for name, kind in self.targets
+                                    if kind != "scalar" and cfg["norm_direction"]})
+        self.norm_direction = NormTimesDirection()
 
     def features(self, z, edge_index, edge_vec, node_class=None) -> torch.Tensor:
         """Node features [N, irreps_out.dim] after all layers."""
         dt = edge_vec.dtype
+        if self.class_map is not None and node_class is not None:
+            node_class = self.class_map(node_class)
         x = self.embed(z).to(dt)
         ef = self.edge(edge_vec)
         length = torch.linalg.norm(edge_vec, dim=-1)
@@ -181,7 +193,10 @@ class PGNetCore(nn.Module):
 
     def forward(self, z, edge_index, edge_vec, batch, num_graphs, node_class=None) -> dict:
         x = self.features(z, edge_index, edge_vec, node_class)
-        return {name: self.readouts[name](x, batch, num_graphs) for name, _ in self.targets}
+        out = {name: self.readouts[name](x, batch, num_graphs) for name, _ in self.targets}
+        for name, size in self.sizes.items():
+            out[name] = self.norm_direction(out[name], size(x, batch, num_graphs))
+        return out
 
 
 @register_model("pgnet")

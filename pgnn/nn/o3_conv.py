@@ -83,6 +83,7 @@ class O3Conv(nn.Module):
         avg_num_neighbors: float = 12.0,
         gate: bool = True,
         residual: bool = True,
+        n_classes: int = 0,
     ):
         super().__init__()
         self.irreps_in = o3.Irreps(irreps_in).simplify()
@@ -113,19 +114,37 @@ class O3Conv(nn.Module):
             [num_basis, radial_hidden, radial_hidden, self.tp.weight_numel], torch.nn.functional.silu
         )
         self.linear_pre = o3.Linear(self.irreps_in, self.irreps_in)
-        self.linear_post = o3.Linear(self.irreps_mid, irreps_pre)
-        self.self_interaction = o3.Linear(self.irreps_in, irreps_pre)
+        self.n_classes = int(n_classes)
+        if self.n_classes:  # one weight set per site class of the receiving atom (seed 002)
+            self.linear_post = nn.ModuleList(o3.Linear(self.irreps_mid, irreps_pre) for _ in range(self.n_classes))
+            self.self_interaction = nn.ModuleList(o3.Linear(self.irreps_in, irreps_pre)
+                                                  for _ in range(self.n_classes))
+        else:
+            self.linear_post = o3.Linear(self.irreps_mid, irreps_pre)
+            self.self_interaction = o3.Linear(self.irreps_in, irreps_pre)
         self.norm = float(avg_num_neighbors) ** -0.5
         self.residual = residual and self.irreps_in == self.irreps_out
 
-    def forward(self, x, edge_index, edge_sh, edge_radial, avg_num_neighbors=None):
+    def forward(self, x, edge_index, edge_sh, edge_radial, avg_num_neighbors=None, node_class=None):
+        """node_class [N] long in 0..n_classes-1 (weight slot of each atom): needed when n_classes > 0."""
         src, dst = edge_index[0], edge_index[1]
         h = self.linear_pre(x)
         msg = self.tp(h[src], edge_sh, self.radial(edge_radial))
         agg = torch.zeros(x.shape[0], msg.shape[1], dtype=msg.dtype, device=msg.device)
         agg.index_add_(0, dst, msg)
         norm = self.norm if avg_num_neighbors is None else avg_num_neighbors**-0.5
-        out = self.linear_post(agg * norm) + self.self_interaction(x)
+        if self.n_classes:
+            if node_class is None:
+                raise ValueError("O3Conv with site classes needs node_class (graphs built with site_classes)")
+            out = None
+            for k in torch.unique(node_class).tolist():
+                rows = torch.nonzero(node_class == k).reshape(-1)
+                part = self.linear_post[k](agg[rows] * norm) + self.self_interaction[k](x[rows])
+                if out is None:
+                    out = part.new_zeros(x.shape[0], part.shape[1])
+                out = out.index_copy(0, rows, part)
+        else:
+            out = self.linear_post(agg * norm) + self.self_interaction(x)
         if self.gate is not None:
             out = self.gate(out)
         return x + out if self.residual else out

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from pgnn.data.splits import SPLIT_BY, SplitSpec
 from pgnn.errors import ConfigError, PgnnError
 from pgnn.schema import check_options, check_value, defaults_of, opt
 
@@ -91,7 +92,11 @@ SCHEMA: dict = {
     "data": {
         "dataset": opt(None, str, nullable=False, check=_dataset, doc="bundled name or path"),
         "targets": opt([], check=_targets, doc="names (pgnn.data.targets.TARGETS) or dicts of TargetSpec fields"),
-        "split": {"fractions": opt([0.8, 0.1, 0.1], check=_fractions), "seed": opt(0)},
+        "split": {"fractions": opt([0.8, 0.1, 0.1], check=_fractions), "seed": opt(0),
+                  "by": opt("id", choices=SPLIT_BY, doc="what the split hashes: id | point_group | composition "
+                                                        "(chemical system, leave-chemistry-out)")},
+        "folds": opt(None, int, min=2, doc="k-fold cross-validation: k folds by hash of the split key"),
+        "fold": opt(None, int, min=0, doc="with folds: the test fold; validation drawn from the others"),
         "limit": opt(None, int, min=1, doc="use only the first N entries of the dataset (tiny runs)"),
         "point_groups": opt(None, list, check=_point_groups, doc="e.g. [m-3m]: only crystals of these groups"),
         "train_fraction": opt(1.0, gt=0.0, max=1.0, doc="nested id-hashed subsample of the training split"),
@@ -113,6 +118,8 @@ SCHEMA: dict = {
         "element_weights": opt({}, check=_weights, doc="Hamiltonian models: {element symbol: weight} of the "
                                "blocks of pairs with that element (the larger of the two), default 1"),
         "early_stopping_patience": opt(30, int, nullable=True, min=1, doc="epochs without a better val_score"),
+        "norm_loss_weight": opt(0.0, min=0.0, doc="tensor targets: weight of a log-norm term beside the component "
+                                                  "loss (pgnn.training.losses.log_norm_loss); 0: off"),
         "threads": opt(1, int, nullable=True, min=1, doc="torch threads per process"),
     },
     "trainer": {  # passed to lightning.Trainer
@@ -173,6 +180,10 @@ def resolve_config(raw: dict, source: str = "config") -> dict:
         raise ConfigError(f"{source}: data.dataset is not set", key="data.dataset")
     if not out["data"]["targets"]:
         raise ConfigError(f"{source}: data.targets is empty", key="data.targets")
+    try:
+        SplitSpec.from_config(out["data"])  # folds and fold together, fold < folds
+    except ConfigError as exc:
+        raise _named(exc, source) from None
     from pgnn.data.targets import resolve_target
 
     names = [resolve_target(t).name for t in out["data"]["targets"]]

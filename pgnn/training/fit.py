@@ -27,6 +27,7 @@ from pgnn.atomic import atomic_open, atomic_write_text
 
 from pgnn.data.dataset import load_dataset, partition
 from pgnn.data.featurize import default_cache_dir
+from pgnn.data.splits import SplitSpec
 from pgnn.training.callbacks import build_callbacks
 from pgnn.errors import ConfigError, PgnnError
 from pgnn.safe_load import safe_torch_load
@@ -241,10 +242,11 @@ def _fit_in(trainer, module: PgnnModule, config: dict, work: Path, resume, rank0
         progress=rank0 and progress,
         limit=data_cfg.get("limit"),
         point_groups=data_cfg.get("point_groups"),
+        spec=SplitSpec.from_config(data_cfg),
     )
     featurize_s = time.perf_counter() - t0
-    fractions, split_seed = data_cfg["split"]["fractions"], int(data_cfg["split"].get("seed", 0))
-    parts = partition(graphs, fractions, split_seed, float(data_cfg.get("train_fraction") or 1.0))
+    parts = partition(graphs, train_fraction=float(data_cfg.get("train_fraction") or 1.0),
+                      spec=SplitSpec.from_config(data_cfg))
     if rank0:
         print(f"data: {len(graphs.graphs)} graphs ({len(parts['train'].graphs)} train, {len(parts['val'].graphs)} val, "
               f"{len(parts['test'].graphs)} test), {len(graphs.skipped)} skipped; featurized in {featurize_s:.1f} s")
@@ -252,6 +254,7 @@ def _fit_in(trainer, module: PgnnModule, config: dict, work: Path, resume, rank0
         raise PgnnError(f"{data_cfg['dataset']}: too few usable entries for a train and a validation split "
                         f"({len(parts['train'].graphs)} train, {len(parts['val'].graphs)} val, "
                         f"{len(graphs.skipped)} skipped)")
+    module = _keep_training_site_classes(module, parts["train"].graphs, work, rank0 and resume is None)
     module.normalizer.fit({t.name: torch.cat([getattr(g, f"y_{t.name}") for g in parts["train"].graphs])
                            for t in module.targets})
     datamodule = GraphDataModule(parts["train"].graphs, parts["val"].graphs, data_cfg["batch_size"],
@@ -270,6 +273,25 @@ def _fit_in(trainer, module: PgnnModule, config: dict, work: Path, resume, rank0
     return sync.final
 
 
+def _keep_training_site_classes(module: PgnnModule, train_graphs: list, work: Path, write: bool) -> PgnnModule:
+    """A site-class model (`model.site_classes`, no `model.site_class_set` yet) gets weights only for the site
+    classes of its training crystals, most frequent first: the module is rebuilt with that set, which config.yaml
+    records (so the run folder loads with the same weight shapes)."""
+    model_cfg = module.config["model"]
+    if not model_cfg.get("site_classes") or model_cfg.get("site_class_set", 0) is not None:
+        return module
+    from pgnn.nn.site_class_map import classes_by_frequency
+
+    classes = classes_by_frequency(g.site_class for g in train_graphs if getattr(g, "site_class", None) is not None)
+    if not classes:
+        return module
+    config = {**module.config, "model": {**model_cfg, "site_class_set": classes}}
+    rebuilt = PgnnModule(config)
+    if write:
+        atomic_write_text(work / "config.yaml", yaml.safe_dump(rebuilt.config, sort_keys=False))
+    return rebuilt
+
+
 def _finish(run_dir: Path, module: PgnnModule, test, trainer, featurize_s: float, train_s: float,
             train_n: int) -> None:
     """Score the best checkpoint on the test split; write metrics.json, parity plots and the learning curve."""
@@ -277,11 +299,16 @@ def _finish(run_dir: Path, module: PgnnModule, test, trainer, featurize_s: float
     module.cpu().eval()
     result, pred, true = score(module, test)
     epoch_times = [float(m) for m in _column(run_dir / "metrics.csv", "epoch_time_s")]
+    best_epoch, epochs_run = _best_epoch(run_dir / "metrics.csv")
     result.update({
         "split": "test",
         "train_n": train_n,
         "skipped_reasons": [list(s) for s in test.skipped],
         "epochs": int(trainer.current_epoch),
+        "epochs_run": epochs_run,
+        "max_epochs": trainer.max_epochs,
+        "best_epoch": best_epoch,  # 1-based epoch of the lowest val_score: the checkpoint scored on the test split
+        "early_stopped": bool(epochs_run is not None and trainer.max_epochs and epochs_run < trainer.max_epochs),
         "best_val_score": float(trainer.checkpoint_callback.best_model_score or float("nan")),
         "featurize_seconds": round(featurize_s, 2),
         "train_seconds": round(train_s, 2),
@@ -298,10 +325,28 @@ def _finish(run_dir: Path, module: PgnnModule, test, trainer, featurize_s: float
 
     save_test_predictions(run_dir / PREDICTIONS_FILE, module.targets, test.graphs, test.ids, pred, true)
     write_report(run_dir)
-    print(f"test split: n={result['n']}, skipped={result['skipped']}; {result['epochs']} epochs, "
+    print(f"test split: n={result['n']}, skipped={result['skipped']}; {result['epochs']} epochs "
+          f"(best {result['best_epoch']}{', early stop' if result['early_stopped'] else ''}), "
           f"median epoch {result['epoch_seconds_median']} s, featurization {featurize_s:.1f} s")
     for name, m in result["metrics"].items():
         print(f"test MAE {name}: {'n/a' if m['mae'] is None else format(m['mae'], '.4f')} {m['unit']}")
+
+
+def _best_epoch(csv_path: Path) -> tuple[int | None, int | None]:
+    """(1-based epoch of the lowest val_score, epochs logged) from the per-epoch CSV log (the first of equal
+    scores, as ModelCheckpoint keeps it); (None, None) without a log."""
+    import csv
+
+    if not csv_path.is_file():
+        return None, None
+    scores: dict[int, float] = {}
+    for r in csv.DictReader(open(csv_path)):
+        if r.get("val_score") not in (None, "") and r.get("epoch") not in (None, ""):
+            scores.setdefault(int(float(r["epoch"])), float(r["val_score"]))
+    if not scores:
+        return None, None
+    best = min(sorted(scores), key=lambda e: (scores[e], e))
+    return best + 1, max(scores) + 1
 
 
 def _column(csv_path: Path, key: str) -> list[str]:

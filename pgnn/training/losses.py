@@ -33,3 +33,15 @@ def mean_abs_error(pred: torch.Tensor, true: torch.Tensor, kind: str) -> torch.T
 
     comp = KINDS[kind].components
     return (comp(pred) - comp(true)).abs().mean()
+
+
+def log_norm_loss(pred: torch.Tensor, true: torch.Tensor, kind: str, eps: float = 0.05) -> torch.Tensor:
+    """Mean over crystals of |log(eps + ||pred||) - log(eps + ||true||)|, norms of the Voigt components, on
+    normalized tensors [B, 3, ..., 3] (so eps is a share of the targets' RMS size). A relative error: each crystal
+    counts the same whatever the size of its tensor, which the component loss lets the few large tensors dominate."""
+    from pgnn.data.targets import KINDS
+
+    comp = KINDS[kind].components
+    norm_p = comp(pred).norm(dim=-1)
+    norm_t = comp(true).norm(dim=-1)
+    return (torch.log(eps + norm_p) - torch.log(eps + norm_t)).abs().mean()

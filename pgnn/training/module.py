@@ -9,7 +9,7 @@ import torch
 from pgnn.data.targets import TargetSpec, resolve_target
 from pgnn.models.registry import build_model
 from pgnn.training.config import resolve_config
-from pgnn.training.losses import loss_for, mean_abs_error
+from pgnn.training.losses import log_norm_loss, loss_for, mean_abs_error
 from pgnn.training.normalizer import TargetNormalizer
 
 
@@ -33,6 +33,7 @@ class PgnnModule(L.LightningModule):
         self.losses = {t.name: loss_for(t.kind, train_cfg.get("loss", "mse")) for t in self.targets}
         weights = train_cfg.get("target_weights") or {}
         self.weights = {t.name: float(weights.get(t.name, 1.0)) for t in self.targets}
+        self.norm_loss_weight = float(train_cfg.get("norm_loss_weight") or 0.0)
 
     def forward(self, batch) -> dict[str, torch.Tensor]:
         return self.model(batch)
@@ -51,7 +52,11 @@ class PgnnModule(L.LightningModule):
         for t in self.targets:
             y = getattr(batch, f"y_{t.name}")
             pred = out[t.name]
-            loss = loss + self.weights[t.name] * self.losses[t.name](pred, self.normalizer.normalize(t.name, y))
+            y_norm = self.normalizer.normalize(t.name, y)
+            term = self.losses[t.name](pred, y_norm)
+            if self.norm_loss_weight and t.kind != "scalar":
+                term = term + self.norm_loss_weight * log_norm_loss(pred, y_norm, t.kind)
+            loss = loss + self.weights[t.name] * term
             if stage != "train":
                 mae = mean_abs_error(self.normalizer.denormalize(t.name, pred.detach()), y, t.kind)
                 std = getattr(self.normalizer, f"std_{t.name}")

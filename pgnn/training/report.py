@@ -84,6 +84,7 @@ def load_test_predictions(path: Path) -> dict[str, np.ndarray]:
 def compute_test_predictions(folder: Path, path: Path, progress: bool = False) -> float:
     """Predict the test split of the run in `folder` (config.yaml + weights) and save them to `path`; seconds."""
     from pgnn.data.dataset import load_dataset
+    from pgnn.data.splits import SplitSpec
     from pgnn.data.featurize import default_cache_dir
     from pgnn.training.evaluation import score
     from pgnn.training.runs import load_module
@@ -94,7 +95,7 @@ def compute_test_predictions(folder: Path, path: Path, progress: bool = False) -
     data = config["data"]
     graphs = load_dataset(data["dataset"], module.targets, model_cls.graph_kind,
                           model_cls.graph_options(config["model"]), split="test",
-                          fractions=data["split"]["fractions"], seed=int(data["split"].get("seed", 0)),
+                          spec=SplitSpec.from_config(data),
                           cache_dir=data.get("cache_dir") or default_cache_dir(), workers=1, progress=progress,
                           limit=data.get("limit"), point_groups=data.get("point_groups"))
     _, pred, true = score(module, graphs)

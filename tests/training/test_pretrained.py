@@ -36,6 +36,11 @@ def test_models_lists_shipped_models_with_test_mae():
         assert r["test_metrics"]  # pg-oh-log-kvrh predicts log10 K_VRH and log10 G_VRH
         for metric in r["test_metrics"].values():
             assert np.isfinite(metric["mae"]) and metric["unit"]
+        # which data it saw: dataset, subset and split in words
+        assert r["dataset"] and r["split"].startswith(("by id", "by point_group", "by composition", "fold "))
+    assert rows["pg-oh-dielectric"]["point_groups"] == ["m-3m"] and rows["pg-oh-dielectric"]["train_n"] == 121
+    text = CliRunner().invoke(app, ["models"]).stdout
+    assert "trained on 121 crystals of mp_dielectric_2017 [m-3m], split by id" in text
     for name in SHIPPED + HAMILTONIAN:
         folder = PRETRAINED_DIR / name
         assert (folder / "weights.pt.xz").stat().st_size < 5 * 2**20

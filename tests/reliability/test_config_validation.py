@@ -201,7 +201,7 @@ def test_cli_main_prints_one_line_and_exits_2(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert err.startswith(f"pgnn: error: {path}: training.losss: unknown key in section 'training'")
-    assert "did you mean 'loss'?" in err and "valid keys: early_stopping_patience, loss, norm_loss_weight, target_weights, threads" in err
+    assert "did you mean 'loss'?" in err and "valid keys: early_stopping_patience, element_weights, loss, norm_loss_weight, target_weights, threads" in err
 
 
 def test_unknown_trainer_key_lists_the_declared_ones_and_says_lightning_arguments_pass():

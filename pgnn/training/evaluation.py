@@ -12,11 +12,15 @@ from pgnn.training.losses import mean_abs_error
 
 @torch.no_grad()
 def predict_graphs(module, graphs: list, batch_size: int = 128) -> dict[str, np.ndarray]:
-    """{target: [n, ...] float64} in data units, in the order of `graphs` (module in eval mode)."""
+    """{target: [n, ...] float64} in data units, in the order of `graphs` (module in eval mode; graphs are cast
+    to the module's float dtype, so a `module.double()` predicts in float64)."""
     module.eval()
+    dtype = next(module.parameters()).dtype
     names = [t.name for t in module.targets]
     out: dict[str, list] = {n: [] for n in names}
     for batch in DataLoader(graphs, batch_size=batch_size, shuffle=False):
+        if dtype != torch.float32:
+            batch = batch.apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
         pred = module.predict(batch)
         for n in names:
             out[n].append(pred[n].double().cpu())

@@ -13,7 +13,7 @@ class Predictor:
     """A trained model. targets: list of TargetSpec; units: {target: unit}; folder: where it was loaded from."""
 
     def __init__(self, module, config: dict, folder: Path):
-        self.module = module
+        self.module = module.double()  # float64 inference: atom order moves answers by ~1e-12, not float32's ~1e-5
         self.config = config
         self.folder = folder
         self.targets = module.targets

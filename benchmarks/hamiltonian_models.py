@@ -10,8 +10,10 @@ Steps (one progress line each; finished steps are read back from --work, so a ki
    seed of the model config, default 0.8/0.1/0.1 and 0, as `pgnn fit` uses):
    - sk: `SlaterKoster` fitted on the train split, blocks predicted on the reference's pairs and overlap;
    - pg-harmonic, pg-averaged: `pgnn fit --config configs/pg_hamiltonian.yaml [--set model.edge=averaged]`;
-   - o3-l2, o3-l4, o3-full: `pgnn fit --config configs/o3_hamiltonian.yaml [--set model.l_max=2|4]` (full: the
-     config's own l_max);
+   - o3-l2, o3-full: `pgnn fit --config configs/o3_hamiltonian.yaml [--set model.l_max=2]` (full: the config's
+     l_max 4, the largest l_a + l_b of the s, p, d basis, so an l_max 4 row would be this one);
+   With --reuse-shipped, pg-harmonic and o3-full at 100 % are the shipped pg-hamiltonian-gfn1 / o3-hamiltonian-gfn1
+   (their folders copied into --work; they were trained by exactly these commands, see their command.txt).
    - h0: tblite's core Hamiltonian H0 of the same supercell (no SCF), mapped like F and compared after the shift.
    Learned rows load the run with `pgnn.load(RUN).predict([structure])[0]["hamiltonian"]` (S from the engine) and
    are skipped with a message when their config is not in configs/.
@@ -47,11 +49,12 @@ LEARNED = {
     "pg-harmonic": ("configs/pg_hamiltonian.yaml", [], "PGNet (harmonic edges)"),
     "pg-averaged": ("configs/pg_hamiltonian.yaml", ["model.edge=averaged"], "PGNet (group-averaged edges)"),
     "o3-l2": ("configs/o3_hamiltonian.yaml", ["model.l_max=2"], "O3, l_max 2"),
-    "o3-l4": ("configs/o3_hamiltonian.yaml", ["model.l_max=4"], "O3, l_max 4"),
-    "o3-full": ("configs/o3_hamiltonian.yaml", [], "O3, l_max of the config"),
+    "o3-full": ("configs/o3_hamiltonian.yaml", [], "O3, l_max 4 (full for s, p, d)"),
 }
+# o3-l4 is o3-full: the config's l_max is 4, the largest l_a + l_b of an s, p, d basis, so nothing is truncated.
+SHIPPED = {"pg-harmonic": "pg-hamiltonian-gfn1", "o3-full": "o3-hamiltonian-gfn1"}
 BASELINES = {"sk": "Slater-Koster (two-centre)", "h0": "tblite core H0 (no SCF)"}
-ALL_ROWS = ["pg-harmonic", "pg-averaged", "o3-l2", "o3-l4", "o3-full", "sk", "h0"]
+ALL_ROWS = ["pg-harmonic", "pg-averaged", "o3-l2", "o3-full", "sk", "h0"]
 
 
 def log(msg: str) -> None:
@@ -224,12 +227,19 @@ def pgnn_fit(config: Path, run: Path, sets: list[str], timeout: int) -> str | No
     return None
 
 
-def learned_row(row, test_recs, load, work: Path, extra_sets, fraction, fraction_key, timeout):
+def learned_row(row, test_recs, load, work: Path, extra_sets, fraction, fraction_key, timeout, reuse_shipped=False):
     cfg, sets, _ = LEARNED[row]
     config = REPO / cfg
     if not config.exists():
         return {"skipped": f"{cfg} is not in this checkout (the model family that needs it is not merged)"}
     run = work / "runs" / f"{row}-f{fraction:g}"
+    if reuse_shipped and fraction == 1.0 and row in SHIPPED and not extra_sets and not (run / "metrics.json").exists():
+        import shutil
+
+        from pgnn.training.runs import PRETRAINED_DIR
+
+        shutil.copytree(PRETRAINED_DIR / SHIPPED[row], run, dirs_exist_ok=True)
+        log(f"  {row}: the shipped {SHIPPED[row]} ({run})")
     sets = list(sets) + list(extra_sets) + ([f"{fraction_key}={fraction}"] if fraction < 1 else [])
     why = pgnn_fit(config, run, sets, timeout)
     if why:
@@ -371,6 +381,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fractions", type=float, nargs="+", default=[0.25, 0.5, 1.0])
     ap.add_argument("--fraction-key", default="data.train_fraction", help="config key of the training subsample")
     ap.add_argument("--no-curve", action="store_true")
+    ap.add_argument("--reuse-shipped", action="store_true",
+                    help="pg-harmonic / o3-full at 100 %%: the shipped models instead of training them again")
     ap.add_argument("--no-overlap-timing", action="store_true")
     ap.add_argument("--ridge", type=float, default=1e-6, help="Slater-Koster ridge (relative)")
     ap.add_argument("--timeout", type=int, default=7200, help="seconds per pgnn fit")
@@ -419,7 +431,8 @@ def main(argv=None) -> int:
         elif row == "h0":
             res = cached(work, "row-h0", lambda: h0_row(P["test"], load))
         else:
-            res = learned_row(row, P["test"], load, work, args.sets, 1.0, args.fraction_key, args.timeout)
+            res = learned_row(row, P["test"], load, work, args.sets, 1.0, args.fraction_key, args.timeout,
+                              args.reuse_shipped)
             if "skipped" not in res:
                 atomic_json(work / f"row-{row}-f1.json", res)
         rows[row] = res
@@ -504,6 +517,7 @@ def main(argv=None) -> int:
     # tables
     lines = ["# Hamiltonian models on mp_hamiltonians_gfn1", "",
              f"Command: `python benchmarks/hamiltonian_models.py --rows {' '.join(args.rows)}`"
+             + (" `--reuse-shipped`" if args.reuse_shipped else "") + (" `--no-curve`" if args.no_curve else "")
              + (f" `--set {' --set '.join(args.sets)}`" if args.sets else ""), "",
              f"Split by id (`pgnn.data.splits.split_of`, fractions {list(fractions)}, seed {seed}): "
              f"{len(P['train'])} train / {len(P['val'])} val / {len(P['test'])} test crystals of {len(recs)}.",

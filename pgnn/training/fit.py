@@ -172,6 +172,25 @@ def _threads(config: dict) -> int:
     return max(1, int(config["training"].get("threads") or 1))
 
 
+def _quiet_library_noise() -> None:
+    """Hide two Lightning warnings a pgnn run cannot act on: torch's LeafSpec deprecation inside Lightning's own
+    code, and the CSV logger's "directory exists and is not empty" (pgnn writes config.yaml there first); and its
+    advertisement for a cloud logger."""
+    import logging
+    import warnings
+
+    lightning_log = logging.getLogger("lightning.pytorch.utilities.rank_zero")
+    if not any(getattr(f, "pgnn", False) for f in lightning_log.filters):
+        ad = logging.Filter()
+        ad.filter = lambda record: "litlogger" not in str(record.getMessage())
+        ad.pgnn = True
+        lightning_log.addFilter(ad)
+
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)")
+    warnings.filterwarnings("ignore", message=r"Experiment logs directory .* exists and is not empty")
+    warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
+
+
 def fit(config: dict, out: str | Path | None = None, resume: str | Path | None = None, name: str = "run",
         overwrite: bool = False) -> Path:
     """Train `config` and return the run folder. `resume`: a run folder to continue from its last.ckpt.
@@ -179,6 +198,7 @@ def fit(config: dict, out: str | Path | None = None, resume: str | Path | None =
     Order: the model config and the data path are checked, and the Trainer is built, before any folder is
     touched; `out` holding a run is refused unless `overwrite` (the old run is replaced only when the new one has
     finished). Rank 0 (Lightning's `trainer.global_rank`) alone chooses and writes the run folder."""
+    _quiet_library_noise()
     torch.set_num_threads(_threads(config))
     L.seed_everything(int(config.get("seed", 0)), workers=True, verbose=False)
     module = PgnnModule(config)

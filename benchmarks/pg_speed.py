@@ -1,6 +1,6 @@
 """Whole-model speed of PGNet against O3 on the same task, measured in the same run.
 
-    python benchmarks/pg_speed.py [--pg pg-elastic] [--o3 o3-elastic] [--repeats 3] [--train-limit 256]
+    python benchmarks/pg_speed.py [--pg pg-elastic pg-elastic-fast] [--o3 o3-elastic] [--repeats 3] [--train-limit 256]
 
 Data: the held-out crystals (val + test splits by id, fractions 0.8/0.1/0.1, seed 0) of the bundled
 `mp_elastic_2015`, on which both shipped models were evaluated.
@@ -92,9 +92,20 @@ def train_epoch_seconds(name: str, limit: int, workdir: Path) -> float:
     return float(json.loads((out / "metrics.json").read_text())["epoch_seconds_median"])
 
 
+def time_stages(model, structures) -> tuple[float, float]:
+    """(featurize s, model s) of `model.predict(structures)`: graphs (validation, symmetry analysis and standard
+    frame for PGNet) and the network's forward pass (float64, as `predict` runs it)."""
+    t = time.perf_counter()
+    graphs, _ = model.graphs(structures)
+    t_feat = time.perf_counter() - t
+    t = time.perf_counter()
+    model.predict_graphs(graphs)
+    return t_feat, time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pg", default="pg-elastic")
+    ap.add_argument("--pg", nargs="+", default=["pg-elastic", "pg-elastic-fast"], help="one or more PGNet models")
     ap.add_argument("--o3", default="o3-elastic")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--limit", type=int, default=None, help="at most this many held-out crystals")
@@ -104,60 +115,77 @@ def main() -> None:
     args = ap.parse_args()
 
     entries = held_out(args.limit)
-    pg, o3 = pgnn.load(args.pg), pgnn.load(args.o3)
-    keep = usable_by_both([pg, o3], [e.structure for e in entries])
+    models = {name: pgnn.load(name) for name in [*args.pg, args.o3]}
+    keep = usable_by_both(list(models.values()), [e.structure for e in entries])
     entries = [entries[i] for i in keep]
     structures = [e.structure for e in entries]
     cifs = [str(CifWriter(s)) for s in structures]
-    print(f"{len(entries)} held-out {DATASET} crystals usable by both models", flush=True)
-    for m in (pg, o3):  # warm-up: imports, first-call allocations
+    print(f"{len(entries)} held-out {DATASET} crystals usable by every model", flush=True)
+    for m in models.values():  # warm-up: imports, first-call allocations
         m.predict(structures[:1])
 
-    times = {("pg", "cif"): [], ("o3", "cif"): [], ("pg", "obj"): [], ("o3", "obj"): []}
+    times = {(name, kind): [] for name in models for kind in ("cif", "obj", "feat", "net")}
     for r in range(args.repeats):
-        for key, model in (("pg", pg), ("o3", o3)):
-            times[(key, "cif")].append(time_inference(model, cifs=cifs))
-            times[(key, "obj")].append(time_inference(model, structures=structures))
+        for name, model in models.items():
+            times[(name, "cif")].append(time_inference(model, cifs=cifs))
+            times[(name, "obj")].append(time_inference(model, structures=structures))
+            feat, net = time_stages(model, structures)
+            times[(name, "feat")].append(feat)
+            times[(name, "net")].append(net)
         print(f"repeat {r + 1}: " + ", ".join(f"{k[0]} {k[1]} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
     n = len(structures)
-    rate = {k: n / statistics.median(v) for k, v in times.items()}
+    med = {k: statistics.median(v) for k, v in times.items()}
 
     train = {}
     if not args.no_train:
         with tempfile.TemporaryDirectory(prefix="pg_speed-") as tmp:
-            for key, name in (("pg", args.pg), ("o3", args.o3)):
-                train[key] = train_epoch_seconds(name, args.train_limit, Path(tmp))
+            for name in models:
+                train[name] = train_epoch_seconds(name, args.train_limit, Path(tmp))
 
+    o3 = args.o3
+    header = "| measure | " + " | ".join(f"`{m}`" for m in models) + " | " + \
+        " | ".join(f"{p}/O3" for p in args.pg) + " |"
     lines = [
         "# PGNet vs O3, whole model, same run",
         "",
-        f"`python benchmarks/pg_speed.py` ({args.pg} vs {args.o3}); {n} held-out crystals (val + test) of "
-        f"`{DATASET}`; one torch thread; {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
-        f"(shared: absolute figures vary with load, ratios are from the same run). Medians of {args.repeats} "
-        "alternating repeats.",
+        f"`python benchmarks/pg_speed.py --pg {' '.join(args.pg)} --o3 {o3}"
+        + (f" --limit {args.limit}" if args.limit else "") + f" --repeats {args.repeats}"
+        + (f" --train-limit {args.train_limit}" if train else " --no-train") + f"`; {n} held-out crystals (val + "
+        f"test) of `{DATASET}`; one torch thread, models run in float64 as `predict` runs them; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores (shared: absolute figures vary with "
+        f"load, ratios are from the same run). Medians of {args.repeats} alternating repeats.",
         "",
-        "| measure | PG | O3 | PG/O3 |",
-        "|---|---|---|---|",
-        f"| inference, CIF text -> tensor (structures/s) | {rate[('pg', 'cif')]:.1f} | {rate[('o3', 'cif')]:.1f} | "
-        f"{rate[('o3', 'cif')] / rate[('pg', 'cif')]:.2f}x the time |",
-        f"| inference, Structure -> tensor (structures/s) | {rate[('pg', 'obj')]:.1f} | {rate[('o3', 'obj')]:.1f} "
-        f"| {rate[('o3', 'obj')] / rate[('pg', 'obj')]:.2f}x the time |",
+        header,
+        "|---|" + "---|" * (len(models) + len(args.pg)),
     ]
+
+    def row(label, kind, rate: bool):
+        vals = [(n / med[(m, kind)]) if rate else 1e3 * med[(m, kind)] / n for m in models]
+        ratios = [med[(p, kind)] / med[(o3, kind)] for p in args.pg]
+        return (f"| {label} | " + " | ".join(f"{v:.1f}" for v in vals) + " | "
+                + " | ".join(f"{r:.2f}x the time" for r in ratios) + " |")
+
+    lines += [row("inference, CIF text -> tensor (structures/s)", "cif", True),
+              row("inference, Structure -> tensor (structures/s)", "obj", True),
+              row("of which graphs: validation, symmetry analysis, frame (ms/structure)", "feat", False),
+              row("of which the network (ms/structure)", "net", False)]
     if train:
         lines.append(f"| train, one epoch on {args.train_limit} entries (s/epoch, shipped config) | "
-                     f"{train['pg']:.2f} | {train['o3']:.2f} | {train['pg'] / train['o3']:.2f}x |")
-    text = "\n".join(lines) + "\n"
+                     + " | ".join(f"{train[m]:.2f}" for m in models) + " | "
+                     + " | ".join(f"{train[p] / train[o3]:.2f}x" for p in args.pg) + " |")
+    tail = []
+    for p in args.pg:
+        tail.append(f"inference ratio PG/O3 = {med[(p, 'cif')] / med[(o3, 'cif')]:.2f} ({p}, time per structure, "
+                    "CIF text in)")
+        if train:
+            tail.append(f"train s/epoch ratio PG/O3 = {train[p] / train[o3]:.2f} ({p})")
+    text = "\n".join(lines) + "\n\n" + "\n".join(tail) + "\n"
     print(text)
-    inference_ratio = (1 / rate[("pg", "cif")]) / (1 / rate[("o3", "cif")])
-    print(f"inference ratio PG/O3 = {inference_ratio:.2f}")
-    if train:
-        print(f"train s/epoch ratio PG/O3 = {train['pg'] / train['o3']:.2f}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=".md")
     with os.fdopen(fd, "w") as fh:
-        fh.write(text + f"\ninference ratio PG/O3 = {inference_ratio:.2f} (time per structure, CIF text in)\n"
-                 + (f"train s/epoch ratio PG/O3 = {train['pg'] / train['o3']:.2f}\n" if train else ""))
+        fh.write(text)
     os.replace(tmp, out)
 
 

@@ -14,7 +14,7 @@ SHIPPED = [
     "cgcnn-band-gap", "cgcnn-log-gvrh", "cgcnn-log-kvrh",
     "chgcnn-band-gap", "chgcnn-log-gvrh", "chgcnn-log-kvrh",
     "o3-dielectric", "o3-elastic", "o3-piezoelectric",
-    "pg-dielectric", "pg-elastic", "pg-oh-dielectric", "pg-oh-elastic", "pg-oh-log-kvrh", "pg-piezoelectric",
+    "pg-dielectric", "pg-elastic", "pg-elastic-fast", "pg-oh-dielectric", "pg-oh-elastic", "pg-oh-log-kvrh", "pg-piezoelectric",
 ]
 # Hamiltonian models (their predict needs the engine's overlap; covered by tests/hamiltonians/test_model_predict.py)
 HAMILTONIAN = ["o3-hamiltonian-gfn1", "pg-hamiltonian-gfn1"]

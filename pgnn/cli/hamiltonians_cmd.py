@@ -27,6 +27,9 @@ def make_command(
     supercell_atoms: Optional[int] = typer.Option(None, help="tblite: most atoms in the supercell."),
     kmesh: Optional[int] = typer.Option(None, help="pyscf: n for an n x n x n k-mesh."),
     basis: Optional[str] = typer.Option(None, help="pyscf: GTH basis name (gth-szv, gth-dzvp, ...)."),
+    option: Optional[list[str]] = typer.Option(None, "--option", help="Any other engine option as KEY=VALUE "
+                                                                     "(repeatable), e.g. max_cycle=150 or "
+                                                                     "smearing_eV=0.1 for pyscf."),
     workers: Optional[int] = typer.Option(None, help="Worker processes (default: all cores)."),
     retry_skipped: bool = typer.Option(False, help="Recompute crystals that were skipped before."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
@@ -49,6 +52,12 @@ def make_command(
             options["kmesh"] = kmesh
         if basis is not None:
             options["basis"] = basis
+    for item in option or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--option {item!r}: expected KEY=VALUE")
+        options[key.strip()] = _number(value.strip())
+    _check_engine_options(engine, options)
     entries, bad = select_crystals([d for d in data.split(",") if d], max_atoms=max_atoms,
                                    insulators=not all_crystals, limit=limit,
                                    ids=[i for i in (ids or "").split(",") if i] or None)
@@ -62,6 +71,28 @@ def make_command(
     typer.echo(f"{summary['n']} crystals in {len(summary['shards'])} shards ({summary['bytes'] / 1e6:.1f} MB) in {out}")
     for s in summary["skipped_reasons"]:
         typer.echo(f"  skipped {s['id']}: {s['reason']}")
+
+
+def _number(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def _check_engine_options(engine: str, options: dict) -> None:
+    """Unknown engine options are refused before any crystal is computed, with the valid names."""
+    from pgnn.errors import ConfigError
+
+    if engine == "tblite":
+        from pgnn.hamiltonians.tblite_engine import DEFAULTS
+    else:
+        from pgnn.hamiltonians.pyscf_engine import DEFAULTS
+    unknown = sorted(set(options) - set(DEFAULTS))
+    if unknown:
+        raise ConfigError(f"--option {', '.join(unknown)}: unknown {engine} option; valid: {', '.join(sorted(DEFAULTS))}")
 
 
 @ham_app.command("pack")
@@ -78,6 +109,20 @@ def pack_command(
         raise PgnnError(f"{out}: not a Hamiltonian build folder (no crystals/)")
     s = pack(out, name, dest)
     typer.echo(f"{s['n']} crystals in {len(s['shards'])} shards ({s['bytes'] / 1e6:.2f} MB), {s['skipped']} skipped")
+
+
+@ham_app.command("unpack")
+def unpack_command(
+    out: Path = typer.Argument(..., help="Build folder to write (crystals/, skipped/)."),
+    src: Optional[Path] = typer.Option(None, "--from", help="Folder of the packed dataset (default: the bundled "
+                                                              "Hamiltonian folder)."),
+    name: str = typer.Option("mp_hamiltonians_gfn1", help="Name of the packed dataset."),
+) -> None:
+    """Turn a packed dataset back into a build folder, so that `make --out` extends it without recomputing."""
+    from pgnn.data.hamiltonians import BUNDLED_HAM, unpack
+
+    s = unpack(src or BUNDLED_HAM, out, name)
+    typer.echo(f"{s['crystals']} crystals and {s['skipped']} skipped entries written to {out}")
 
 
 def register(app: typer.Typer) -> None:

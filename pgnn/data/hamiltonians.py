@@ -18,7 +18,7 @@ import numpy as np
 
 from pgnn.errors import HamiltonianError, PgnnError
 
-__all__ = ["select_crystals", "build", "pack", "load_dataset", "crystal_record", "NONMETALS"]
+__all__ = ["select_crystals", "build", "pack", "unpack", "load_dataset", "crystal_record", "NONMETALS"]
 
 # Entries without any of these elements are intermetallics (metals) and are left out by `insulators=True`
 # when the record has no band gap.
@@ -249,6 +249,42 @@ def pack(out, name: str, dest=None, max_shard_bytes: int = 4_000_000, ids: list[
     atomic_write_bytes(dest / f"{name}.records.json.gz", lambda fh: fh.write(data))
     return {"n": len(payload["records"]), "shards": shards, "skipped": len(skipped),
             "bytes": int(sum((dest / s).stat().st_size for s in shards))}
+
+
+def unpack(src, out, name: str = "mp_hamiltonians_gfn1") -> dict:
+    """Write the crystals and skipped entries of the packed dataset ``name`` in ``src`` back into a build folder
+    ``out`` (``crystals/<id>.npz`` + ``.json``, ``skipped/<id>.json``), so that ``build`` resumes from it instead
+    of recomputing them. Crystals already in ``out`` are kept. Returns {"crystals": n, "skipped": n}."""
+    from pgnn.hamiltonians.store import atomic_write_bytes, read_shard
+
+    src, out = Path(src), Path(out)
+    f = src / f"{name}.records.json.gz"
+    if not f.exists():
+        raise PgnnError(f"{src}: no {name}.records.json.gz Hamiltonian records here")
+    with gzip.open(f, "rt") as fh:
+        payload = json.load(fh)
+    (out / "crystals").mkdir(parents=True, exist_ok=True)
+    (out / "skipped").mkdir(parents=True, exist_ok=True)
+    by_shard: dict[str, list[dict]] = {}
+    for r in payload["records"]:
+        by_shard.setdefault(r["shard"], []).append(r)
+    n = 0
+    for shard, recs in by_shard.items():
+        arrays = read_shard(src / shard)
+        for r in recs:
+            sid = _safe_id(r["id"])
+            if (out / "crystals" / f"{sid}.json").exists():
+                continue
+            a = {k: np.asarray(v) for k, v in arrays[r["id"]].items()}
+            atomic_write_bytes(out / "crystals" / f"{sid}.npz", lambda fh: np.savez_compressed(fh, **a))
+            rec = {k: v for k, v in r.items() if k != "shard"}
+            atomic_write_bytes(out / "crystals" / f"{sid}.json", lambda fh: fh.write(json.dumps(rec).encode()))
+            n += 1
+    for r in payload.get("skipped", []):
+        p = out / "skipped" / f"{_safe_id(r['id'])}.json"
+        if not p.exists():
+            atomic_write_bytes(p, lambda fh: fh.write(json.dumps(r).encode()))
+    return {"crystals": n, "skipped": len(payload.get("skipped", []))}
 
 
 def load_dataset(path=None, name: str = "mp_hamiltonians_gfn1"):

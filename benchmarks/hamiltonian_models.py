@@ -86,15 +86,16 @@ def dataset(name="mp_hamiltonians_gfn1"):
 
 
 def split_params(config_path: Path | None):
+    """(fractions, seed, data section) of a model config; the defaults when it cannot be read."""
     if config_path is not None and config_path.exists():
         from pgnn.training.config import load_config
 
         try:
             cfg = load_config(config_path)
-            return tuple(cfg["data"]["split"]["fractions"]), int(cfg["data"]["split"].get("seed", 0))
+            return tuple(cfg["data"]["split"]["fractions"]), int(cfg["data"]["split"].get("seed", 0)), cfg["data"]
         except Exception:  # a config of a model this branch does not have: fall back to the defaults
             pass
-    return (0.8, 0.1, 0.1), 0
+    return (0.8, 0.1, 0.1), 0, {}
 
 
 def parts(recs, fractions, seed, train_fraction=1.0):
@@ -391,9 +392,14 @@ def main(argv=None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     recs, load = dataset()
-    fractions, seed = split_params(REPO / "configs" / "pg_hamiltonian.yaml")
+    fractions, seed, data_cfg = split_params(REPO / "configs" / "pg_hamiltonian.yaml")
+    from pgnn.training.hamiltonian_fit import hamiltonian_records
+
+    n_all = len(recs)
+    recs = hamiltonian_records(recs, data_cfg)  # the crystals the model configs train on (data.limit / point_groups)
     P = parts(recs, fractions, seed)
-    log(f"mp_hamiltonians_gfn1: {len(recs)} crystals, {len(P['train'])} train / {len(P['val'])} val / "
+    log(f"mp_hamiltonians_gfn1: {len(recs)} of its {n_all} crystals (the configs' data.limit "
+        f"{data_cfg.get('limit')}), {len(P['train'])} train / {len(P['val'])} val / "
         f"{len(P['test'])} test (split {fractions}, seed {seed})")
     out: dict = {"split": {"fractions": fractions, "seed": seed, "n": {k: len(v) for k, v in P.items()}}}
 

@@ -36,7 +36,7 @@ def _arrays(structure):
 def overlap_blocks(structure, engine: str = "tblite", source: str = "", **options) -> RealSpaceBlocks:
     """RealSpaceBlocks with the engine's overlap S filled and H zero, without self-consistency: the same pairs, R,
     cutoff and orbital basis as ``compute_blocks(structure, engine, **options)`` (what a model needs to predict H
-    of a crystal no engine has run on). Engines: "tblite"."""
+    of a crystal no engine has run on). Engines: "tblite", "pyscf"."""
     from pgnn.errors import HamiltonianError
 
     src = source or str(getattr(structure, "formula", "structure"))
@@ -45,7 +45,11 @@ def overlap_blocks(structure, engine: str = "tblite", source: str = "", **option
         from pgnn.hamiltonians.tblite_engine import tblite_overlap
 
         return tblite_overlap(cell, pos, z, source=src, **options)
-    raise HamiltonianError(src, f"overlap_blocks supports the engine 'tblite' only, not {engine!r}")
+    if engine == "pyscf":
+        from pgnn.hamiltonians.pyscf_engine import pyscf_overlap
+
+        return pyscf_overlap(cell, pos, z, source=src, **options)
+    raise HamiltonianError(src, f"overlap_blocks supports the engines 'tblite' and 'pyscf', not {engine!r}")
 
 
 def compute(structure, engine: str = "tblite", source: str = "", **options):

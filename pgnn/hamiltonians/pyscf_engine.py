@@ -19,7 +19,7 @@ from pgnn.hamiltonians.blocks import RealSpaceBlocks
 from pgnn.hamiltonians.checks import band_errors
 from pgnn.hamiltonians.supercell import blocks_from_supercell, commensurate_kpoints, heights, lattice_points
 
-__all__ = ["pyscf_blocks", "DEFAULTS"]
+__all__ = ["pyscf_blocks", "pyscf_overlap", "DEFAULTS"]
 
 HARTREE = 27.211386245988
 DEFAULTS = {"basis": "gth-szv-molopt-sr", "pseudo": "gth-pbe", "xc": "pbe", "kmesh": 2, "max_atoms": 12, "max_cycle": 60,
@@ -35,9 +35,8 @@ def _import_pyscf():
     return gto, dft
 
 
-def pyscf_blocks(cell, positions, numbers, source: str = "", **options) -> tuple[RealSpaceBlocks, dict]:
-    """Kohn-Sham blocks of the crystal (Angstrom) from a k-mesh calculation; info holds the timings, the gap on
-    the mesh and the folded-band check against the mesh eigenvalues."""
+def _build_cell(cell, positions, numbers, source: str, options: dict):
+    """(pyscf Cell, resolved options, cell, positions, numbers, symbols) after the checks every run shares."""
     unknown = set(options) - set(DEFAULTS)
     if unknown:
         raise HamiltonianError(source, f"unknown pyscf option(s) {sorted(unknown)}; valid: {sorted(DEFAULTS)}")
@@ -47,7 +46,7 @@ def pyscf_blocks(cell, positions, numbers, source: str = "", **options) -> tuple
     numbers = np.asarray(numbers, dtype=int)
     if len(numbers) > opt["max_atoms"]:
         raise CellTooLargeError(source, f"{len(numbers)} atoms, above the pyscf engine's max_atoms={opt['max_atoms']}")
-    gto, dft = _import_pyscf()
+    gto, _ = _import_pyscf()
     from pymatgen.core.periodic_table import Element
 
     symbols = [Element.from_Z(int(z)).symbol for z in numbers]
@@ -67,48 +66,20 @@ def pyscf_blocks(cell, positions, numbers, source: str = "", **options) -> tuple
         if missing:
             raise UnsupportedElementError(source, f"no {opt['basis']} / {opt['pseudo']} data for {', '.join(missing)}") from None
         raise HamiltonianError(source, f"pyscf could not build the cell: {exc}") from None
-    n_el = int(round(c.nelectron))
-    if n_el % 2:
-        raise HamiltonianError(source, f"{n_el} valence electrons: the closed-shell engine needs an even count")
-    n = int(opt["kmesh"])
-    M = np.diag([n, n, n])
-    kfrac = commensurate_kpoints(M)
-    kpts = c.get_abs_kpts(kfrac)
-    t0 = time.perf_counter()
-    mf = dft.KRKS(c, kpts)
-    if opt["density_fit"]:
-        mf = mf.density_fit()
-    mf.xc = opt["xc"]
-    mf.max_cycle = int(opt["max_cycle"])
-    mf.conv_tol = float(opt["conv_tol"])
-    if opt["smearing_eV"]:
-        from pyscf.pbc.scf.addons import smearing_
+    return c, opt, cell, pos, numbers, symbols
 
-        mf = smearing_(mf, sigma=float(opt["smearing_eV"]) / HARTREE, method="fermi")
-    errors = []
-    for guess in ("minao", "1e"):  # minao (and atom) have no guess for some MOLOPT semicore bases (Sc, ...)
-        mf.init_guess = guess
-        try:
-            mf.kernel()
-            break
-        except Exception as exc:  # pyscf raises plain IndexError / RuntimeError / LinAlgError from deep inside
-            errors.append(f"{guess} guess: {type(exc).__name__}: {exc}")
-    else:
-        raise HamiltonianError(source, "pyscf failed: " + "; ".join(errors))
-    if not mf.converged:
-        raise ConvergenceError(source, f"pyscf SCF did not converge in {opt['max_cycle']} cycles")
-    t_engine = time.perf_counter() - t0
-    Fk = np.asarray(mf.get_fock()) * HARTREE  # [nk, nao, nao]
-    Sk = np.asarray(mf.get_ovlp())
-    ek = np.asarray(mf.mo_energy) * HARTREE
-    # orbitals per atom, shell by shell, from the AO labels
+
+def _real_space(c, cell, pos, numbers, symbols, M, kfrac, Fk, Sk, source: str):
+    """(R, H, S, bases) of k-mesh matrices Fk, Sk [nk, nao, nao] (eV, pyscf's AO order): the basis per element from
+    the AO labels, rotated into e3nn's order, inverse-Fourier transformed over the mesh's lattice classes and
+    mapped to minimum images like a supercell."""
     labels = c.ao_labels(fmt=False)
     bases: dict[int, OrbitalBasis] = {}
     per_atom: dict[int, list] = {}
     for a, sym, nl, m in labels:
         per_atom.setdefault(a, []).append((nl, m))
     for a, z in enumerate(numbers):
-        shells, prev = [], None
+        shells = []
         k_ = 0
         lst = per_atom[a]
         while k_ < len(lst):
@@ -146,6 +117,66 @@ def pyscf_blocks(cell, positions, numbers, source: str = "", **options) -> tuple
             Fsc[t * no:(t + 1) * no, t2 * no:(t2 + 1) * no] = HR[u]
             Ssc[t * no:(t + 1) * no, t2 * no:(t2 + 1) * no] = SR[u]
     R, H, S = blocks_from_supercell(cell, pos, M, Fsc, Ssc, offsets)
+    return R, H, S, bases, imag
+
+
+def pyscf_overlap(cell, positions, numbers, source: str = "", **options) -> RealSpaceBlocks:
+    """The overlap S_ij(R) of the crystal without self-consistency (the integrals on the k-mesh only): the same
+    pairs, R and orbital basis as `pyscf_blocks` with the same options; H is zero."""
+    t0 = time.perf_counter()
+    c, opt, cell, pos, numbers, symbols = _build_cell(cell, positions, numbers, source, options)
+    M = np.diag([int(opt["kmesh"])] * 3)
+    kfrac = commensurate_kpoints(M)
+    Sk = np.asarray(c.pbc_intor("int1e_ovlp", hermi=1, kpts=c.get_abs_kpts(kfrac)))
+    R, _, S, bases, _ = _real_space(c, cell, pos, numbers, symbols, M, kfrac, np.zeros_like(Sk), Sk, source)
+    blocks = RealSpaceBlocks(cell, pos, numbers, bases, R, np.zeros_like(S), S, cutoff=np.inf,
+                             engine=f"pyscf-{opt['xc']}-{opt['basis']}")
+    blocks.symmetrize()
+    blocks.meta = {"supercell": M.tolist(), "kmesh": int(opt["kmesh"]), "overlap_only": True,
+                   "inscribed_radius_A": float(heights(M @ cell).min() / 2), "seconds_total": time.perf_counter() - t0}
+    return blocks
+
+
+def pyscf_blocks(cell, positions, numbers, source: str = "", **options) -> tuple[RealSpaceBlocks, dict]:
+    """Kohn-Sham blocks of the crystal (Angstrom) from a k-mesh calculation; info holds the timings, the gap on
+    the mesh and the folded-band check against the mesh eigenvalues."""
+    c, opt, cell, pos, numbers, symbols = _build_cell(cell, positions, numbers, source, options)
+    _, dft = _import_pyscf()
+    n_el = int(round(c.nelectron))
+    if n_el % 2:
+        raise HamiltonianError(source, f"{n_el} valence electrons: the closed-shell engine needs an even count")
+    n = int(opt["kmesh"])
+    M = np.diag([n, n, n])
+    kfrac = commensurate_kpoints(M)
+    kpts = c.get_abs_kpts(kfrac)
+    t0 = time.perf_counter()
+    mf = dft.KRKS(c, kpts)
+    if opt["density_fit"]:
+        mf = mf.density_fit()
+    mf.xc = opt["xc"]
+    mf.max_cycle = int(opt["max_cycle"])
+    mf.conv_tol = float(opt["conv_tol"])
+    if opt["smearing_eV"]:
+        from pyscf.pbc.scf.addons import smearing_
+
+        mf = smearing_(mf, sigma=float(opt["smearing_eV"]) / HARTREE, method="fermi")
+    errors = []
+    for guess in ("minao", "1e"):  # minao (and atom) have no guess for some MOLOPT semicore bases (Sc, ...)
+        mf.init_guess = guess
+        try:
+            mf.kernel()
+            break
+        except Exception as exc:  # pyscf raises plain IndexError / RuntimeError / LinAlgError from deep inside
+            errors.append(f"{guess} guess: {type(exc).__name__}: {exc}")
+    else:
+        raise HamiltonianError(source, "pyscf failed: " + "; ".join(errors))
+    if not mf.converged:
+        raise ConvergenceError(source, f"pyscf SCF did not converge in {opt['max_cycle']} cycles")
+    t_engine = time.perf_counter() - t0
+    Fk = np.asarray(mf.get_fock()) * HARTREE  # [nk, nao, nao]
+    Sk = np.asarray(mf.get_ovlp())
+    ek = np.asarray(mf.mo_energy) * HARTREE
+    R, H, S, bases, imag = _real_space(c, cell, pos, numbers, symbols, M, kfrac, Fk, Sk, source)
     blocks = RealSpaceBlocks(cell, pos, numbers, bases, R, H, S, cutoff=np.inf, engine=f"pyscf-{opt['xc']}-{opt['basis']}")
     herm = blocks.hermiticity_error()
     blocks.symmetrize()

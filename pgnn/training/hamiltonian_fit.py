@@ -2,8 +2,9 @@
 
 Data: `data.dataset` is a packed Hamiltonian dataset (`pgnn.data.hamiltonians`): the bundled name
 `mp_hamiltonians_gfn1` (or `mp_hamiltonians_pbe_szv`, its DFT subset) or a folder with one `*.records.json.gz`.
-Split: `hamiltonian_split(ids, config)` = `pgnn.data.splits.split_of` by id (data.split.fractions / seed), the
-training part subsampled by `data.train_fraction` (`in_subsample`), after `data.point_groups` and `data.limit`.
+Split: `hamiltonian_split(ids, config)` = `pgnn.data.splits.SplitSpec` of the config (by id by default, fractions /
+seed, or k folds with data.folds / data.fold), the training part subsampled by `data.train_fraction`
+(`in_subsample`), after `data.point_groups` and `data.limit`.
 
 Loss: on the block entries in eV (training.loss: mse | l1 | huber), masked to the orbitals both elements have and
 the blocks the data stores within the model's cutoff; training.element_weights {symbol: w} weights the entries of a
@@ -47,23 +48,45 @@ def open_dataset(name_or_path: str):
     return load_dataset(p)
 
 
-def hamiltonian_split(records: list[dict], config: dict) -> dict[str, list[str]]:
-    """{"train"|"val"|"test": ids} of a Hamiltonian dataset's records under a run config (see module docstring)."""
-    from pgnn.data.splits import in_subsample, split_of
+def hamiltonian_records(records: list[dict], data: dict) -> list[dict]:
+    """The records a run's `data:` section uses: those of `data.point_groups` (all when null), then the first
+    `data.limit` (records keep the dataset's order, m-3m crystals first)."""
     from pgnn.structures.point_groups import canonical_name
 
-    data = config["data"]
     recs = records
     if data.get("point_groups"):
         wanted = {canonical_name(str(n)) for n in data["point_groups"]}
         recs = [r for r in recs if r.get("point_group") and canonical_name(str(r["point_group"])) in wanted]
     if data.get("limit"):
         recs = recs[: int(data["limit"])]
-    fr, seed = tuple(data["split"]["fractions"]), int(data["split"].get("seed", 0))
+    return recs
+
+
+def record_split_key(record: dict, by: str) -> str:
+    """What `data.split.by` hashes for a Hamiltonian record: its id, its point group, or its chemical system."""
+    if by == "id":
+        return record["id"]
+    if by == "point_group":
+        from pgnn.structures.point_groups import canonical_name
+
+        return "pg:" + canonical_name(str(record.get("point_group")))
+    from pymatgen.core import Composition
+
+    return "chem:" + "-".join(sorted(el.symbol for el in Composition(record["formula"]).elements))
+
+
+def hamiltonian_split(records: list[dict], config: dict) -> dict[str, list[str]]:
+    """{"train"|"val"|"test": ids} of a Hamiltonian dataset's records under a run config (see module docstring):
+    the same `SplitSpec` as every other family (fractions or data.folds / data.fold, data.split.by)."""
+    from pgnn.data.splits import SplitSpec, in_subsample
+
+    data = config["data"]
+    recs = hamiltonian_records(records, data)
+    spec = SplitSpec.from_config(data)
     out = {"train": [], "val": [], "test": []}
     for r in recs:
-        part = split_of(r["id"], fr, seed)
-        if part == "train" and not in_subsample(r["id"], float(data.get("train_fraction") or 1.0), seed):
+        part = spec.part(record_split_key(r, spec.by))
+        if part == "train" and not in_subsample(r["id"], float(data.get("train_fraction") or 1.0), spec.seed):
             continue
         out[part].append(r["id"])
     return out

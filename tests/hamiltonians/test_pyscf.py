@@ -30,6 +30,12 @@ def test_pyscf_tiny_crystal():
     k = commensurate_kpoints(np.array(info["supercell"]))
     H = to_sisl(b)
     assert np.abs(eigenvalues(H, k) - b.eigenvalues(k)).max() < 1e-9
+    # the overlap alone (no SCF), as a model's predictor takes it: the same pairs, R and basis, the same S
+    from pgnn.hamiltonians import overlap_blocks
+
+    ov = overlap_blocks(h2_crystal(), engine="pyscf", kmesh=2, basis="gth-szv", ke_cutoff_Eh=40.0)
+    assert ov.bases == b.bases and np.array_equal(ov.R, b.R)
+    assert np.abs(ov.S - b.S).max() < 1e-10 and not ov.H.any()  # the SCF object sums lattice images to 3e-12
 
 
 def test_pyscf_not_installed(monkeypatch):

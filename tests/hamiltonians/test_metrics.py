@@ -106,7 +106,12 @@ def test_occupation_matches_the_records():
 
     for name in ("mp_hamiltonians_gfn1", "mp_hamiltonians_pbe_szv"):
         recs, load = load_dataset(name=name)
-        for rec in recs[:12]:  # includes odd electron counts per cell (HfN, EuS)
+        # crystals whose stored blocks reproduce the engine's levels (folded check below 1 meV; where the supercell
+        # SCF broke translation symmetry the record says so), including odd electron counts per cell (HfN, EuS)
+        good = [r for r in recs if r.get("folded_stored", r["folded_full"])["max_meV"] < 1.0]
+        odd = [r for r in good if r["formula"] in ("HfN", "EuS")]
+        assert name != "mp_hamiltonians_gfn1" or {r["formula"] for r in odd} == {"HfN", "EuS"}
+        for rec in good[:10] + odd:
             b = load[rec["id"]]()
             lv = b.eigenvalues(grid_of(rec))
             vbm, cbm = _edges(lv, electrons_per_cell(rec))

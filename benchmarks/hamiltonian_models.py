@@ -228,12 +228,13 @@ def pgnn_fit(config: Path, run: Path, sets: list[str], timeout: int) -> str | No
     return None
 
 
-def learned_row(row, test_recs, load, work: Path, extra_sets, fraction, fraction_key, timeout, reuse_shipped=False):
+def learned_row(row, test_recs, load, work: Path, extra_sets, fraction, fraction_key, timeout, reuse_shipped=False,
+                run_name: str | None = None):
     cfg, sets, _ = LEARNED[row]
     config = REPO / cfg
     if not config.exists():
         return {"skipped": f"{cfg} is not in this checkout (the model family that needs it is not merged)"}
-    run = work / "runs" / f"{row}-f{fraction:g}"
+    run = work / "runs" / (run_name or f"{row}-f{fraction:g}")
     if reuse_shipped and fraction == 1.0 and row in SHIPPED and not extra_sets and not (run / "metrics.json").exists():
         import shutil
 
@@ -385,6 +386,11 @@ def main(argv=None) -> int:
     ap.add_argument("--reuse-shipped", action="store_true",
                     help="pg-harmonic / o3-full at 100 %%: the shipped models instead of training them again")
     ap.add_argument("--no-overlap-timing", action="store_true")
+    ap.add_argument("--pbe-folds", type=int, default=5, help="folds of the learned rows' CV on the PBE subset")
+    ap.add_argument("--pbe-rows", nargs="*", default=["pg-harmonic", "o3-full"],
+                    help="learned rows cross-validated on the PBE subset (none: skip)")
+    ap.add_argument("--only-pbe", action="store_true", help="run the PBE step alone (tables of the other steps "
+                                                             "are read from --work when there)")
     ap.add_argument("--ridge", type=float, default=1e-6, help="Slater-Koster ridge (relative)")
     ap.add_argument("--timeout", type=int, default=7200, help="seconds per pgnn fit")
     args = ap.parse_args(argv)
@@ -402,9 +408,15 @@ def main(argv=None) -> int:
         f"{data_cfg.get('limit')}), {len(P['train'])} train / {len(P['val'])} val / "
         f"{len(P['test'])} test (split {fractions}, seed {seed})")
     out: dict = {"split": {"fractions": fractions, "seed": seed, "n": {k: len(v) for k, v in P.items()}}}
+    prev = None
+    if args.only_pbe:  # steps 1, 2, 4, 5 as the last full run wrote them
+        prev = json.loads((RESULTS / "hamiltonian_models.json").read_text())
+        out.update({k: prev[k] for k in ("overlap_timing", "rows", "curves", "band_plots") if k in prev})
+        args.rows = list(prev["rows"])
+        log(f"--only-pbe: rows {', '.join(args.rows)} read from {RESULTS / 'hamiltonian_models.json'}")
 
     # 1. overlap timing
-    if not args.no_overlap_timing:
+    if not args.no_overlap_timing and prev is None:
         def overlap_timing():
             from pgnn.hamiltonians import compute_blocks, overlap_blocks
 
@@ -428,9 +440,9 @@ def main(argv=None) -> int:
                 f"overlap_blocks {r['overlap_blocks_s']:.1f} s, ratio {r['ratio']:.2f}, max |dS| {r['max_abs_S_diff']:.1e}")
 
     # 2. rows on the test split
-    rows: dict = {}
+    rows: dict = dict(out.get("rows", {}))
     train_ids = [r["id"] for r in P["train"]]
-    for row in args.rows:
+    for row in (args.rows if prev is None else []):
         log(f"row {row} ...")
         if row == "sk":
             res = cached(work, "row-sk-f1", lambda: sk_row(recs, load, train_ids, P["test"], args.ridge))
@@ -474,21 +486,47 @@ def main(argv=None) -> int:
             r["fallback_pairs"] = pred.meta["sk_overlap_fallback_pairs"]
             res.append(r)
         return {"crystals": res, "parameters": None, "train_s_per_epoch": None, "inference_ms": None,
-                "note": "leave-one-out over the 6 PBE crystals"}
+                "note": f"leave-one-out over the {len(pbe_recs)} PBE crystals"}
 
     log("PBE subset (sk, leave-one-out) ...")
     out["pbe"] = {"sk": cached(work, "pbe-sk-loo", pbe_loo)}
+    # learned rows on the PBE set: k-fold CV (the same folds for every row), trained from scratch with the row's
+    # config on the other folds; every crystal is scored once, by the model that did not see it
+    from pgnn.training.config import load_config
+    from pgnn.training.hamiltonian_fit import hamiltonian_split
+
+    pbe_sets = ["data.dataset=mp_hamiltonians_pbe_szv", "data.limit=null", f"data.folds={args.pbe_folds}",
+                "data.split.fractions=[0.8,0.2,0.0]"]
+    by_id = {r["id"]: r for r in pbe_recs}
     for row in args.rows:
-        if row in LEARNED:
-            out["pbe"][row] = {"skipped": "the PBE set has 6 crystals, none in the test split of the id hash; "
-                                          "learned rows are not fitted on it"}
+        if row not in LEARNED or row not in args.pbe_rows:
+            continue
+        crystals, meta = [], {}
+        for f in range(args.pbe_folds):
+            sets_f = pbe_sets + [f"data.fold={f}"]
+            cfg = load_config(REPO / LEARNED[row][0], list(LEARNED[row][1]) + sets_f)
+            test = [by_id[i] for i in hamiltonian_split(pbe_recs, cfg)["test"]]
+            log(f"PBE {row} fold {f}: {len(test)} test crystals")
+            res = cached(work, f"pbe-{row}-fold{f}", lambda: learned_row(
+                row, test, pbe_load, work, sets_f + args.sets, 1.0, args.fraction_key, args.timeout,
+                run_name=f"pbe-{row}-fold{f}"))
+            if "skipped" in res:
+                log(f"PBE {row} fold {f}: skipped: {res['skipped']}")
+                continue
+            crystals += res["crystals"]
+            meta = {k: res.get(k) for k in ("parameters", "train_s_per_epoch", "inference_ms")}
+        out["pbe"][row] = {"crystals": crystals, **meta,
+                           "note": f"{args.pbe_folds}-fold CV over the PBE crystals, trained from scratch per fold"}
+        s = summary(out["pbe"][row])
+        log(f"PBE {row} CV: {s.get('n_crystals')} crystals, on-site {fmt(s.get('onsite_shifted_meV'))} meV, hopping "
+            f"{fmt(s.get('hopping_shifted_meV'))} meV, bands {fmt(s.get('band_mae_shifted_meV'))} meV shifted")
     s = summary(out["pbe"]["sk"])
     log(f"PBE sk LOO: {s.get('n_crystals')} crystals, hopping {fmt(s.get('hopping_meV'))} meV, bands "
         f"{fmt(s.get('band_mae_shifted_meV'))} meV shifted")
 
     # 4. learning curve
-    curves: dict = {}
-    if not args.no_curve:
+    curves: dict = dict(out.get("curves", {}))
+    if not args.no_curve and prev is None:
         for row in args.rows:
             if row == "h0" or "skipped" in rows.get(row, {}):
                 continue
@@ -517,13 +555,16 @@ def main(argv=None) -> int:
     out["curves"] = curves
 
     # 5. band structures of three test crystals
-    log("band structures ...")
-    out["band_plots"] = band_figures(P, load, rows, work, args)
+    if prev is None:
+        log("band structures ...")
+        out["band_plots"] = band_figures(P, load, rows, work, args)
 
     # tables
     lines = ["# Hamiltonian models on mp_hamiltonians_gfn1", "",
              f"Command: `python benchmarks/hamiltonian_models.py --rows {' '.join(args.rows)}`"
-             + (" `--reuse-shipped`" if args.reuse_shipped else "") + (" `--no-curve`" if args.no_curve else "")
+             + (" `--reuse-shipped`" if args.reuse_shipped or prev is not None else "")
+             + (" `--no-curve`" if args.no_curve else "")
+             + (f"; the PBE section then redone with `--only-pbe --pbe-folds {args.pbe_folds}`" if prev is not None else "")
              + (f" `--set {' --set '.join(args.sets)}`" if args.sets else ""), "",
              f"Split by id (`pgnn.data.splits.split_of`, fractions {list(fractions)}, seed {seed}): "
              f"{len(P['train'])} train / {len(P['val'])} val / {len(P['test'])} test crystals of {len(recs)}.",
@@ -547,7 +588,8 @@ def main(argv=None) -> int:
         lines.append("")
     lines += table(f"Test split ({len(P['test'])} crystals)", rows)
     lines += table("m-3m crystals of the test split", rows, keep=lambda r: r.get("point_group") == "m-3m")
-    lines += table(f"PBE subset ({len(pbe_recs)} crystals; sk by leave-one-out)", out["pbe"])
+    lines += table(f"PBE subset ({len(pbe_recs)} crystals; sk by leave-one-out, learned rows by "
+                   f"{args.pbe_folds}-fold CV, each crystal scored by the model that did not train on it)", out["pbe"])
     notes = []
     for name, res in {**rows, **{f"pbe {k}": v for k, v in out["pbe"].items()}}.items():
         for r in res.get("crystals", []):
@@ -568,7 +610,7 @@ def main(argv=None) -> int:
                 lines.append(f"| {name} | {p['fraction']:g} | {p['n_train']} | {fmt(p.get('band_mae_shifted_meV'))} | "
                              f"{fmt(p.get('proj_band_mae_shifted_meV'))} | {fmt(p.get('hopping_shifted_meV'))} |")
         lines += ["", "![learning curve](hamiltonian_learning_curve.png)", ""]
-    if out["band_plots"]:
+    if out.get("band_plots"):
         lines += ["## Band structures", "", "Crystals: " + ", ".join(f"{b['formula']} ({b['kind']})" for b in out["band_plots"]),
                   "", "![bands](hamiltonian_model_bands.png)", ""]
     from pgnn.atomic import atomic_write_text

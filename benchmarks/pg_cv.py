@@ -8,8 +8,9 @@ and the piezoelectric ideas (log-norm loss, norm x direction read-out, seed ense
 Folds: `data.folds=K`, `data.fold=f` (fold by sha256 of the entry id; the test part is fold f, validation is drawn
 from the other folds), so every family and variant sees the same crystals in every fold. Training: early stopping
 on the validation score (`training.early_stopping_patience`) with an epoch cap; the best checkpoint is scored.
-Each run's result is one JSON file, runs/pg_results/cv<K>/<task>/<variant>/fold<f>[-f<fraction>][-seed<s>].json,
-written atomically when the run is summarized; a rerun skips every run whose file exists. Tables:
+Each run's result is one JSON file, benchmarks/results/pg_cv_runs/cv<K>/<task>/<variant>/fold<f>[-f<fraction>]
+[-seed<s>].json (committed; the run folder itself is runs/pg_results/cv<K>/...), written atomically when the run is
+summarized; a rerun skips every run whose file exists, on any machine. Tables:
 benchmarks/results/pg_cv.md and pg_cv.json; plot: benchmarks/results/pg_cv_learning_curves.png.
 
 Statistics: mean over folds ± s.e. = sample standard deviation (ddof 1) / sqrt(folds). Paired comparison: for each
@@ -35,6 +36,7 @@ from pathlib import Path
 import pg_results as pr
 
 REPO, RUNS, RESULTS = pr.REPO, pr.RUNS, pr.RESULTS
+STORE = RESULTS / "pg_cv_runs"
 # task -> suite whose subset and PGNet group the CV runs use (m-3m tasks: Oh; piezoelectric: the full set)
 CV_TASKS = {"moduli": "oh", "elastic": "oh", "dielectric": "oh", "piezoelectric": "full"}
 CURVE_TASKS = ("elastic", "dielectric")
@@ -77,6 +79,12 @@ def variant_dir(k: int, task: str, variant: str) -> Path:
     return RUNS / f"cv{k}" / task / pr.slug(variant).replace("|", "").replace("__", "_")
 
 
+def result_dir(k: int, task: str, variant: str) -> Path:
+    """Where the per-run result JSONs live: in the repository (benchmarks/results/pg_cv_runs/, a few kB each), so
+    the tables can be rebuilt and a CV resumed on another machine; the run folders stay under runs/."""
+    return STORE / f"cv{k}" / task / pr.slug(variant).replace("|", "").replace("__", "_")
+
+
 def run_name(fold: int, fraction: float = 1.0, seed: int = 0) -> str:
     return f"fold{fold}" + (f"-f{fraction:g}" if fraction < 1.0 else "") + (f"-seed{seed}" if seed else "")
 
@@ -91,7 +99,7 @@ def cv_job(plan: CVPlan, task: str, variant: str, fold: int, fraction: float = 1
     out = variant_dir(plan.folds, task, variant) / run_name(fold, fraction, seed)
     j = pr.job(CV_TASKS[task], task, variant, fraction, epochs=plan.max_epochs, patience=plan.patience,
                more=tuple(more), out=out)
-    j.update(fold=fold, seed=seed, variant=variant, result=out.parent / f"{out.name}.json")
+    j.update(fold=fold, seed=seed, variant=variant, result=result_dir(plan.folds, task, variant) / f"{out.name}.json")
     return j
 
 
@@ -171,6 +179,7 @@ def write_result(j: dict) -> dict:
                                               "best_epoch", "early_stopped", "train_seconds")}}
     result = {"task": j["task"], "variant": j["variant"], "fold": j["fold"], "seed": j["seed"],
               "fraction": j["fraction"], "run": str(out.relative_to(REPO)), **summary}
+    j["result"].parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(j["result"], json.dumps(result, indent=1))
     return result
 
@@ -234,7 +243,7 @@ def write_ensembles(plan: CVPlan) -> None:
                 members_r = [json.loads(m["result"].read_text()) for m in members]
                 result = {**base, "variant": variant, "targets": targets, "members": [m["run"] for m in members_r],
                           "epoch_seconds_median": base.get("epoch_seconds_median")}
-                path = variant_dir(plan.folds, task, variant) / f"{run_name(fold)}.json"
+                path = result_dir(plan.folds, task, variant) / f"{run_name(fold)}.json"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 atomic_write_text(path, json.dumps(result, indent=1))
 
@@ -264,7 +273,7 @@ def paired(pg: dict[int, float], other: dict[int, float]) -> dict:
 
 
 def load_results(k: int) -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted((RUNS / f"cv{k}").glob("*/*/*.json"))]
+    return [json.loads(p.read_text()) for p in sorted((STORE / f"cv{k}").glob("*/*/*.json"))]
 
 
 def _pm(m: float, se: float, digits: int = 4) -> str:

@@ -44,8 +44,10 @@ def test_a_finished_run_is_not_rerun(tmp_path, monkeypatch):
     for mod in (pg_cv, pg_cv.pr):
         monkeypatch.setattr(mod, "RUNS", tmp_path / "runs")
         monkeypatch.setattr(mod, "REPO", tmp_path)
+    monkeypatch.setattr(pg_cv, "STORE", tmp_path / "store")
     plan = pg_cv.CVPlan(folds=3, run_folds=(0,), tasks=("dielectric",), families=("O3",), fractions=(1.0,))
     j = pg_cv.cv_jobs(plan)[0]
+    assert str(j["result"]).startswith(str(tmp_path / "store"))  # results beside the repository's tables
     j["result"].parent.mkdir(parents=True)
     j["result"].write_text("{}")
 
@@ -70,11 +72,11 @@ def test_tensor_scores_zeros_baseline_and_relative_share():
 
 
 def test_tables_from_result_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(pg_cv, "RUNS", tmp_path)
+    monkeypatch.setattr(pg_cv, "STORE", tmp_path)
     maes = {"PGNet averaged": [1.0, 2.0, 3.0], "O3": [1.5, 2.5, 2.0]}
     for variant, vals in maes.items():
         for fold, mae in enumerate(vals):
-            path = pg_cv.variant_dir(3, "dielectric", variant) / f"{pg_cv.run_name(fold)}.json"
+            path = pg_cv.result_dir(3, "dielectric", variant) / f"{pg_cv.run_name(fold)}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps({
                 "task": "dielectric", "variant": variant, "fold": fold, "seed": 0, "fraction": 1.0,

@@ -24,6 +24,7 @@ def models_command(as_json: bool = typer.Option(False, "--json", help="Print a J
             "model": config["model"]["name"],
             "dataset": config["data"]["dataset"],
             "point_groups": config["data"].get("point_groups"),
+            "limit": config["data"].get("limit"),
             "targets": [t if isinstance(t, str) else t["name"] for t in config["data"]["targets"]],
             "split": split_description(config["data"]),
             "train_n": metrics.get("train_n"),
@@ -40,6 +41,8 @@ def models_command(as_json: bool = typer.Option(False, "--json", help="Print a J
     for r in rows:
         maes = ", ".join(f"{k} {v['mae']:.4f} {v['unit']}" for k, v in r["test_metrics"].items())
         data = r["dataset"] + (f" [{','.join(r['point_groups'])}]" if r["point_groups"] else "")
+        if r["limit"]:
+            data += f" (first {r['limit']})"
         typer.echo(f"{r['name']:<18} {r['model']:<13} {data:<31} test MAE: {maes} (n={r['test_n']})")
         frac = f" ({r['train_fraction']:g} of the training part)" if r["train_fraction"] < 1 else ""
         typer.echo(f"{'':<18} trained on {r['train_n'] if r['train_n'] is not None else '?'} crystals{frac} of "

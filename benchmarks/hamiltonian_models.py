@@ -389,8 +389,9 @@ def main(argv=None) -> int:
     ap.add_argument("--pbe-folds", type=int, default=5, help="folds of the learned rows' CV on the PBE subset")
     ap.add_argument("--pbe-rows", nargs="*", default=["pg-harmonic", "o3-full"],
                     help="learned rows cross-validated on the PBE subset (none: skip)")
-    ap.add_argument("--only-pbe", action="store_true", help="run the PBE step alone (tables of the other steps "
-                                                             "are read from --work when there)")
+    ap.add_argument("--only-pbe", action="store_true", help="run the PBE step alone (the other steps' "
+                                                             "results are read from benchmarks/results/"
+                                                             "hamiltonian_models.json)")
     ap.add_argument("--ridge", type=float, default=1e-6, help="Slater-Koster ridge (relative)")
     ap.add_argument("--timeout", type=int, default=7200, help="seconds per pgnn fit")
     args = ap.parse_args(argv)

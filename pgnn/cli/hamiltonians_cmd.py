@@ -57,7 +57,9 @@ def make_command(
         if not sep or not key:
             raise ConfigError(f"--option {item!r}: expected KEY=VALUE")
         options[key.strip()] = _number(value.strip())
-    _check_engine_options(engine, options)
+    from pgnn.hamiltonians.engines import check_options
+
+    check_options(engine, options)
     entries, bad = select_crystals([d for d in data.split(",") if d], max_atoms=max_atoms,
                                    insulators=not all_crystals, limit=limit,
                                    ids=[i for i in (ids or "").split(",") if i] or None)
@@ -80,19 +82,6 @@ def _number(text: str):
         except ValueError:
             pass
     return {"true": True, "false": False}.get(text.lower(), text)
-
-
-def _check_engine_options(engine: str, options: dict) -> None:
-    """Unknown engine options are refused before any crystal is computed, with the valid names."""
-    from pgnn.errors import ConfigError
-
-    if engine == "tblite":
-        from pgnn.hamiltonians.tblite_engine import DEFAULTS
-    else:
-        from pgnn.hamiltonians.pyscf_engine import DEFAULTS
-    unknown = sorted(set(options) - set(DEFAULTS))
-    if unknown:
-        raise ConfigError(f"--option {', '.join(unknown)}: unknown {engine} option; valid: {', '.join(sorted(DEFAULTS))}")
 
 
 @ham_app.command("pack")

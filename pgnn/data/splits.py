@@ -82,8 +82,9 @@ class SplitSpec:
 
 
 def chemical_system(structure) -> str:
-    """The sorted element set of a structure, joined by '-' ("Cl-Na"): the key of a leave-chemistry-out split."""
-    return "-".join(sorted({el.symbol for el in structure.composition.elements}))
+    """The sorted element set of a structure (or a pymatgen Composition), joined by '-' ("Cl-Na"): the key of a
+    leave-chemistry-out split."""
+    return "-".join(sorted({el.symbol for el in getattr(structure, "composition", structure).elements}))
 
 
 def split_key(entry, by: str) -> str:

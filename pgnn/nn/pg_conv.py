@@ -56,7 +56,6 @@ from pgnn.nn.radial import BesselBasis, polynomial_cutoff
 RADIAL_MODES = ("path_channel", "pair_channel", "path")
 
 
-
 def _edge_slots(irreps: PGIrreps) -> tuple[list[str], np.ndarray]:
     """Every irrep copy of an edge layout as its own slot: (names per slot, idx (slots, dmax) into flat+pad)."""
     copies = irreps.copies()
@@ -190,8 +189,7 @@ class PGConv(nn.Module):
                         rows[la, c, q] = row_of(p, c)
             if radial == "path":
                 rows = rows[:, 0, :]
-            for key, val in (("types", np.asarray(types)), ("slot_b", slot_b), ("slot_p", slot_p),
-                             ("slot_g", slot_g), ("rows", rows)):
+            for key, val in (("types", np.asarray(types)), ("slot_b", slot_b), ("rows", rows)):
                 self.register_buffer(f"{key}_{h}", torch.as_tensor(val), persistent=False)
             self.register_buffer(f"U_{h}", torch.as_tensor(U_h, dtype=torch.float64), persistent=False)
             self.channel_groups.append((int(c_h), len(types), int(p_h)))

@@ -72,7 +72,9 @@ def record_split_key(record: dict, by: str) -> str:
         return "pg:" + canonical_name(str(record.get("point_group")))
     from pymatgen.core import Composition
 
-    return "chem:" + "-".join(sorted(el.symbol for el in Composition(record["formula"]).elements))
+    from pgnn.data.splits import chemical_system
+
+    return "chem:" + chemical_system(Composition(record["formula"]))
 
 
 def hamiltonian_split(records: list[dict], config: dict) -> dict[str, list[str]]:
